@@ -1,0 +1,54 @@
+# phenorag: the two commands the README gives are `make demo` and `make test`.
+
+GO        ?= go
+OLLAMA_BIN = $(CURDIR)/.cache/ollama/bin/ollama
+TEST_MODEL ?= $(abspath $(CURDIR)/../shared/models/stories260K.gguf)
+DEMO_OUT  ?= out/demo
+
+.PHONY: all build test check unit race integration ollama demo demo-offline bench fuzz clean
+
+all: build
+
+build:
+	$(GO) build -o bin/phenorag ./cmd/phenorag
+
+# test is what CI runs: formatting, vet, the unit tests under the race
+# detector, then the integration tests against a real Ollama server.
+test: check race integration
+
+check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) vet -tags integration ./...
+
+unit:
+	$(GO) test ./...
+
+race:
+	$(GO) test -race -timeout 30m ./...
+
+# ollama builds a real Ollama server from the Go module proxy (once; cached).
+ollama:
+	./scripts/ollama-build.sh
+
+integration: ollama
+	PHENORAG_OLLAMA_BIN=$(OLLAMA_BIN) PHENORAG_TEST_MODEL=$(TEST_MODEL) \
+		$(GO) test -tags integration -count=1 -timeout 30m ./...
+
+# demo runs the whole pipeline on the bundled synthetic cohort against the
+# Ollama server at OLLAMA_HOST (default 127.0.0.1:11434) and the model in
+# PHENORAG_MODEL, and prints the evaluation beside the rules baseline.
+demo: build
+	./bin/phenorag demo --out $(DEMO_OUT)
+
+# demo-offline builds and starts a private Ollama server with the tiny test
+# model, for machines without Ollama. Its answers are meaningless.
+demo-offline: build ollama
+	./scripts/demo-offline.sh $(OLLAMA_BIN) $(TEST_MODEL) $(DEMO_OUT)
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
+
+clean:
+	rm -rf bin out
