@@ -243,3 +243,28 @@ type Gold struct {
 	// Evidence lists the spans a reviewer would cite for the label.
 	Evidence []Span `json:"evidence,omitempty"`
 }
+
+// Provenance records what produced a set of diagnoses, so a run can be tied
+// to its model, prompts, definition and settings, and repeated.
+type Provenance struct {
+	Tool           string         `json:"tool"`    // "phenorag"
+	Version        string         `json:"version"` // the tool's version
+	Model          string         `json:"model,omitempty"`
+	ModelDigest    string         `json:"model_digest,omitempty"`
+	ServerVersion  string         `json:"server_version,omitempty"`
+	PromptHash     string         `json:"prompt_hash,omitempty"`
+	Definition     string         `json:"definition"` // name of the phenotype definition
+	DefinitionHash string         `json:"definition_hash"`
+	Options        map[string]any `json:"options,omitempty"` // LLM options as sent
+	Reduce         string         `json:"reduce,omitempty"`  // reduce policy
+}
+
+// PatientSnippets is everything retrieval found for one patient. A patient
+// with notes but no snippet still has a PatientSnippets, with Snippets empty,
+// so that every patient is accounted for downstream.
+type PatientSnippets struct {
+	PatientID string    `json:"patient_id"`
+	Notes     int       `json:"notes"`      // notes the patient has in the index
+	TextBytes int       `json:"text_bytes"` // bytes of note text the patient has
+	Snippets  []Snippet `json:"snippets"`
+}
