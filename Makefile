@@ -40,7 +40,7 @@ integration: ollama
 # Ollama server at OLLAMA_HOST (default 127.0.0.1:11434) and the model in
 # PHENORAG_MODEL, and prints the evaluation beside the rules baseline.
 demo: build
-	./bin/phenorag demo --out $(DEMO_OUT)
+	./scripts/demo.sh $(DEMO_OUT)
 
 # demo-offline builds and starts a private Ollama server with the tiny test
 # model, for machines without Ollama. Its answers are meaningless.
