@@ -8,6 +8,8 @@
 // read from a file.
 package phenotype
 
+import "regexp"
+
 // Definition describes one phenotype.
 type Definition struct {
 	// Name is the short name a definition is chosen by, such as "ph".
@@ -30,6 +32,9 @@ type Definition struct {
 	Hash string `yaml:"-"`
 	// Source is the file the definition was read from, or "builtin:NAME".
 	Source string `yaml:"-"`
+
+	// compiled holds the false friends' patterns, compiled by Validate.
+	compiled []*regexp.Regexp
 }
 
 // Term is one way the disease is named in notes.
@@ -76,18 +81,36 @@ type FalseFriend struct {
 
 // Snippets sets how retrieval cuts windows from notes.
 type Snippets struct {
-	// Window is how many bytes of text to keep on each side of a match.
+	// Window is how many bytes of text to keep on each side of a match;
+	// omitted, it is DefaultWindow.
 	Window int `yaml:"window"`
-	// TopK is how many snippets to keep per patient.
+	// TopK is how many snippets to keep per patient; omitted, it is
+	// DefaultTopK.
 	TopK int `yaml:"top_k"`
 }
 
 // ContextRules are the ConText-style trigger rules that tag each mention as
 // negated, possible, historical or about someone else.
 type ContextRules struct {
-	// Scope is how many words a trigger reaches before it lapses.
+	// Scope is how many words a trigger reaches before it lapses; omitted,
+	// it is DefaultScope.
 	Scope    int       `yaml:"scope"`
 	Triggers []Trigger `yaml:"triggers"`
+	// Sections are note section headers, such as "FAMILY HISTORY:", that
+	// give every mention under them a category until the next header.
+	Sections []Section `yaml:"sections,omitempty"`
+}
+
+// Section is a note section header that sets the context of the text under
+// it.
+type Section struct {
+	// Header is the heading's words, matched case-insensitively at the
+	// start of a line and followed by a colon.
+	Header string `yaml:"header"`
+	// Category is what the section marks: "negated", "possible",
+	// "historical" or "other"; empty for a section that only ends the one
+	// before it (such as "HISTORY OF PRESENT ILLNESS").
+	Category string `yaml:"category,omitempty"`
 }
 
 // Trigger is one ConText trigger phrase.

@@ -28,6 +28,10 @@ type CodeRule struct {
 	ICD10    []string `yaml:"icd10,omitempty"`
 	ICD9     []string `yaml:"icd9,omitempty"`
 	MinDates int      `yaml:"min_dates"`
+	// Exclude lists codes, of either system, that start with a prefix above
+	// but do not belong to the phenotype (such as a chronic embolism code
+	// inside the pulmonary heart disease block).
+	Exclude []string `yaml:"exclude,omitempty"`
 }
 
 // MeasurementRule fires when a measurement with one of the names is above
@@ -50,4 +54,8 @@ type DrugRule struct {
 type NLPRule struct {
 	MinMentions int `yaml:"min_mentions"`
 	MinAbnormal int `yaml:"min_abnormal"`
+	// Terms names the definition terms whose mentions count; empty means
+	// every term. Terms for findings that merely suggest the disease
+	// (such as right heart strain) are better left out.
+	Terms []string `yaml:"terms,omitempty"`
 }
