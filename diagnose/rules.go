@@ -1,0 +1,199 @@
+// Package diagnose turns what the pipeline found into cohort outputs: the
+// physician-rules baseline, the diagnoses files (JSON lines, CSV, Parquet and
+// the OMOP CDM COHORT table), the readers that load them back, and the check
+// that every quoted piece of evidence really sits where it says.
+package diagnose
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/phenorag/phenorag"
+	"github.com/phenorag/phenorag/phenotype"
+)
+
+// Method names of the rules baseline.
+const (
+	MethodRules    = "rules"
+	MethodRulesNLP = "rules+nlp"
+)
+
+// RuleNLP is the name recorded in Diagnosis.Rules when the note-derived
+// rule of the rules+nlp variant fired.
+const RuleNLP = "nlp"
+
+// Baseline applies a definition's physician rules to the facts, and for the
+// rules+nlp variant to the snippets, of every patient fed to it. Feed it
+// with AddPatient, AddFact and AddSnippets in any order, then call
+// Diagnoses. Its methods may be called from several goroutines.
+//
+// It keeps a few numbers per patient and rule, never the facts themselves,
+// so the facts of a large cohort can be streamed through it.
+type Baseline struct {
+	method string
+	rules  []compiledRule
+	nlp    *nlpRule // nil unless the rules+nlp variant is wanted
+
+	mu       sync.Mutex
+	patients map[string]*patientState
+}
+
+// patientState is what the rules have seen of one patient.
+type patientState struct {
+	rules    []ruleState // one per compiled rule
+	mentions map[string]phenorag.Evidence
+	abnormal map[phenorag.Span]abnormalValue
+}
+
+// ruleState accumulates the evidence of one rule for one patient.
+type ruleState struct {
+	dates   map[string]bool // distinct dates (codes and drugs)
+	undated int             // matching facts without a date
+	values  []datedValue    // measurements above the threshold
+}
+
+type datedValue struct {
+	date  time.Time
+	value float64
+}
+
+type abnormalValue struct {
+	snippet phenorag.Snippet
+	value   phenorag.Value
+}
+
+// NewBaseline compiles the enabled rules of def. With nlp set, diagnoses
+// carry the method "rules+nlp" and also count what the notes say.
+func NewBaseline(def *phenotype.Definition, nlp bool) (*Baseline, error) {
+	b := &Baseline{method: MethodRules, patients: map[string]*patientState{}}
+	for i, r := range def.Rules.Any {
+		if r.Disabled {
+			continue
+		}
+		cr, err := compileRule(r, def.Measurements)
+		if err != nil {
+			return nil, fmt.Errorf("rules.any[%d] %q: %w", i, r.Name, err)
+		}
+		b.rules = append(b.rules, cr)
+	}
+	if nlp {
+		b.method = MethodRulesNLP
+		b.nlp = compileNLP(def.Rules.NLP, b.rules)
+	}
+	return b, nil
+}
+
+// Method returns the method name the diagnoses carry.
+func (b *Baseline) Method() string { return b.method }
+
+// RuleNames returns the names of the rules in use, in order.
+func (b *Baseline) RuleNames() []string {
+	names := make([]string, 0, len(b.rules)+1)
+	for _, r := range b.rules {
+		names = append(names, r.name)
+	}
+	if b.nlp != nil {
+		names = append(names, RuleNLP)
+	}
+	return names
+}
+
+// state returns the patient's state, creating it; b.mu must be held.
+func (b *Baseline) state(id string) *patientState {
+	st := b.patients[id]
+	if st == nil {
+		st = &patientState{rules: make([]ruleState, len(b.rules))}
+		b.patients[id] = st
+	}
+	return st
+}
+
+// AddPatient puts a patient in the universe, so that a patient with no fact
+// and no snippet still gets a diagnosis (absent).
+func (b *Baseline) AddPatient(id string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.state(id)
+}
+
+// AddFact records one structured fact.
+func (b *Baseline) AddFact(f phenorag.Fact) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	st := b.state(f.PatientID)
+	for i := range b.rules {
+		b.rules[i].add(&st.rules[i], f)
+	}
+}
+
+// AddSnippets records what retrieval found in one patient's notes. Only the
+// rules+nlp variant uses the mentions and measurements; the plain variant
+// only adds the patient to the universe.
+func (b *Baseline) AddSnippets(ps phenorag.PatientSnippets) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	st := b.state(ps.PatientID)
+	if b.nlp != nil {
+		b.nlp.add(st, ps.Snippets)
+	}
+}
+
+// Len returns the number of patients seen.
+func (b *Baseline) Len() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.patients)
+}
+
+// Diagnoses returns one diagnosis per patient seen, sorted by patient id.
+// A patient is present when any rule fired; Rules names the rules that
+// fired and Rationale says on which dates and values.
+func (b *Baseline) Diagnoses() []phenorag.Diagnosis {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	ids := make([]string, 0, len(b.patients))
+	for id := range b.patients {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	out := make([]phenorag.Diagnosis, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, b.diagnose(id, b.patients[id]))
+	}
+	return out
+}
+
+// diagnose decides one patient; b.mu must be held.
+func (b *Baseline) diagnose(id string, st *patientState) phenorag.Diagnosis {
+	d := phenorag.Diagnosis{
+		PatientID:  id,
+		Method:     b.method,
+		Label:      phenorag.Absent,
+		Confidence: 1,
+		Status:     phenorag.StatusOK,
+	}
+	var why []string
+	for i, r := range b.rules {
+		if fired, reason := r.fired(&st.rules[i]); fired {
+			d.Rules = append(d.Rules, r.name)
+			why = append(why, r.name+": "+reason)
+		}
+	}
+	if b.nlp != nil {
+		if fired, reason, ev := b.nlp.fired(st); fired {
+			d.Rules = append(d.Rules, RuleNLP)
+			why = append(why, RuleNLP+": "+reason)
+			d.Evidence = ev
+		}
+	}
+	if len(d.Rules) > 0 {
+		d.Label = phenorag.Present
+		d.Rationale = strings.Join(why, "; ")
+	} else {
+		d.Rationale = "no rule fired"
+	}
+	return d
+}

@@ -1,0 +1,268 @@
+package diagnose
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/phenorag/phenorag"
+	"github.com/phenorag/phenorag/phenotype"
+)
+
+// ErrRule marks a rule of a definition that cannot be applied.
+var ErrRule = errors.New("invalid rule")
+
+// compiledRule is a phenotype.Rule made ready to test facts against.
+type compiledRule struct {
+	name string
+	kind phenorag.FactKind
+
+	// codes
+	icd10, icd9, exclude []string // normalized prefixes
+	minDates             int
+
+	// measurements: lower-case names (and aliases) -> plausible bounds
+	names    map[string]bounds
+	above    float64
+	minCount int
+
+	// drugs: lower-case names, matched as words inside the fact's name
+	drugs []string
+}
+
+type bounds struct{ min, max float64 }
+
+func (b bounds) contains(v float64) bool {
+	return (b.min == 0 || v >= b.min) && (b.max == 0 || v <= b.max)
+}
+
+// compileRule checks r and prepares it; defs supplies the aliases and
+// plausible ranges of the measurements it names.
+func compileRule(r phenotype.Rule, defs []phenotype.Measurement) (compiledRule, error) {
+	set := 0
+	for _, p := range []bool{r.Codes != nil, r.Measurement != nil, r.Drugs != nil} {
+		if p {
+			set++
+		}
+	}
+	if set != 1 {
+		return compiledRule{}, fmt.Errorf("%w: set exactly one of codes, measurement, drugs",
+			ErrRule)
+	}
+	if r.Name == "" || strings.ContainsAny(r.Name, ";,|") {
+		return compiledRule{}, fmt.Errorf("%w: name %q is empty or holds ; , or |", ErrRule,
+			r.Name)
+	}
+	c := compiledRule{name: r.Name}
+	switch {
+	case r.Codes != nil:
+		c.kind = phenorag.FactDiagnosis
+		c.icd10 = normalizeCodes(r.Codes.ICD10)
+		c.icd9 = normalizeCodes(r.Codes.ICD9)
+		c.exclude = normalizeCodes(r.Codes.Exclude)
+		c.minDates = max(r.Codes.MinDates, 1)
+		if len(c.icd10)+len(c.icd9) == 0 {
+			return c, fmt.Errorf("%w: codes: no icd10 or icd9 prefix", ErrRule)
+		}
+	case r.Measurement != nil:
+		c.kind = phenorag.FactMeasurement
+		c.names = measurementNames(r.Measurement.Names, defs)
+		c.above = r.Measurement.Above
+		c.minCount = max(r.Measurement.MinCount, 1)
+		if len(c.names) == 0 {
+			return c, fmt.Errorf("%w: measurement: no names", ErrRule)
+		}
+	default:
+		c.kind = phenorag.FactDrug
+		for _, n := range r.Drugs.Names {
+			c.drugs = append(c.drugs, strings.ToLower(strings.TrimSpace(n)))
+		}
+		c.minDates = max(r.Drugs.MinDates, 1)
+		if len(c.drugs) == 0 {
+			return c, fmt.Errorf("%w: drugs: no names", ErrRule)
+		}
+	}
+	return c, nil
+}
+
+// measurementNames maps each name, and the aliases of the definition's
+// measurement of that name, to the measurement's plausible range.
+func measurementNames(names []string, defs []phenotype.Measurement) map[string]bounds {
+	out := map[string]bounds{}
+	for _, n := range names {
+		key := strings.ToLower(strings.TrimSpace(n))
+		if key == "" {
+			continue
+		}
+		out[key] = bounds{}
+		for _, m := range defs {
+			if !strings.EqualFold(m.Name, n) {
+				continue
+			}
+			b := bounds{m.Min, m.Max}
+			out[key] = b
+			for _, a := range m.Aliases {
+				out[strings.ToLower(a)] = b
+			}
+		}
+	}
+	return out
+}
+
+// normalizeCode makes codes comparable: upper case, no dots or spaces.
+func normalizeCode(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '.' || unicode.IsSpace(r) {
+			return -1
+		}
+		return unicode.ToUpper(r)
+	}, s)
+}
+
+func normalizeCodes(in []string) []string {
+	var out []string
+	for _, s := range in {
+		if n := normalizeCode(s); n != "" {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// codeSystem reduces spellings like "ICD-10-CM" or "icd10cm" to "ICD10" or
+// "ICD9"; anything else (including empty) yields "".
+func codeSystem(s string) string {
+	n := strings.ToUpper(strings.NewReplacer("-", "", " ", "", "_", "").Replace(s))
+	switch {
+	case strings.HasPrefix(n, "ICD10"):
+		return "ICD10"
+	case strings.HasPrefix(n, "ICD9"):
+		return "ICD9"
+	}
+	return ""
+}
+
+func hasPrefix(code string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(code, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// matchCode reports whether a diagnosis fact carries one of the rule's
+// codes. A fact without a recognised system is tried against both lists:
+// ICD10 codes start with a letter and ICD9 codes with a digit (or V/E), so
+// the lists rarely collide.
+func (c *compiledRule) matchCode(f phenorag.Fact) bool {
+	code := normalizeCode(f.Code)
+	if code == "" || hasPrefix(code, c.exclude) {
+		return false
+	}
+	switch codeSystem(f.System) {
+	case "ICD10":
+		return hasPrefix(code, c.icd10)
+	case "ICD9":
+		return hasPrefix(code, c.icd9)
+	}
+	return hasPrefix(code, c.icd10) || hasPrefix(code, c.icd9)
+}
+
+// matchDrug reports whether the fact's name holds one of the drugs as a
+// whole word ("treprostinil 2.5 mg" matches "treprostinil").
+func (c *compiledRule) matchDrug(name string) bool {
+	words := strings.FieldsFunc(strings.ToLower(name), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	})
+	for _, w := range words {
+		for _, d := range c.drugs {
+			if w == d {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// add records f in st when it bears on the rule. Undated codes and drugs
+// are counted apart: they cannot show that two dates differ.
+func (c *compiledRule) add(st *ruleState, f phenorag.Fact) {
+	if f.Kind != c.kind {
+		return
+	}
+	switch c.kind {
+	case phenorag.FactDiagnosis, phenorag.FactDrug:
+		if c.kind == phenorag.FactDiagnosis && !c.matchCode(f) {
+			return
+		}
+		if c.kind == phenorag.FactDrug && !c.matchDrug(f.Name) {
+			return
+		}
+		if f.Date.IsZero() {
+			st.undated++
+			return
+		}
+		if st.dates == nil {
+			st.dates = map[string]bool{}
+		}
+		st.dates[f.Date.Format(dateLayout)] = true
+	case phenorag.FactMeasurement:
+		b, ok := c.names[strings.ToLower(strings.TrimSpace(f.Name))]
+		if ok && f.HasValue && b.contains(f.Value) && f.Value > c.above {
+			st.values = append(st.values, datedValue{f.Date, f.Value})
+		}
+	}
+}
+
+const dateLayout = "2006-01-02"
+
+// fired reports whether the rule fired for st, and why.
+func (c *compiledRule) fired(st *ruleState) (bool, string) {
+	switch c.kind {
+	case phenorag.FactMeasurement:
+		if len(st.values) < c.minCount {
+			return false, ""
+		}
+		return true, valuesReason(st.values, c.above)
+	default:
+		if len(st.dates) < c.minDates {
+			return false, ""
+		}
+		dates := make([]string, 0, len(st.dates))
+		for d := range st.dates {
+			dates = append(dates, d)
+		}
+		sort.Strings(dates)
+		return true, fmt.Sprintf("on %d dates (%s)", len(dates), listShort(dates))
+	}
+}
+
+// valuesReason lists the values above the threshold, earliest first.
+func valuesReason(vs []datedValue, above float64) string {
+	sorted := append([]datedValue(nil), vs...)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].date.Before(sorted[j].date) })
+	items := make([]string, len(sorted))
+	for i, v := range sorted {
+		date := "undated"
+		if !v.date.IsZero() {
+			date = v.date.Format(dateLayout)
+		}
+		items[i] = strconv.FormatFloat(v.value, 'g', -1, 64) + " on " + date
+	}
+	return fmt.Sprintf("%d above %s (%s)", len(items),
+		strconv.FormatFloat(above, 'g', -1, 64), listShort(items))
+}
+
+// listShort joins items, eliding the middle of a long list.
+func listShort(items []string) string {
+	const keep = 6
+	if len(items) <= keep {
+		return strings.Join(items, ", ")
+	}
+	head := strings.Join(items[:keep-1], ", ")
+	return fmt.Sprintf("%s, ... %d more, %s", head, len(items)-keep, items[len(items)-1])
+}
