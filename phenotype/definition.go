@@ -124,6 +124,9 @@ type Trigger struct {
 	// Direction is "forward" (the trigger precedes what it modifies),
 	// "backward" (it follows), or "both". Empty means forward.
 	Direction string `yaml:"direction,omitempty"`
+	// Ends lists the categories a "terminate" trigger ends the scope of,
+	// such as [historical] for "now"; empty means every category.
+	Ends []string `yaml:"ends,omitempty"`
 }
 
 // Prompts are the texts sent to the LLM. Their content hash is part of every

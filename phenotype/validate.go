@@ -201,6 +201,15 @@ func (v *validator) context(c ContextRules) {
 			v.add(at+".category", "unknown category %q (want negated, possible, "+
 				"historical, other, pseudo or terminate)", t.Category)
 		}
+		for j, c := range t.Ends {
+			switch {
+			case t.Category != CategoryTerminate:
+				v.add(at+".ends", "only a terminate trigger ends other triggers")
+			case c != CategoryNegated && c != CategoryPossible && c != CategoryHistorical &&
+				c != CategoryOther:
+				v.add(fmt.Sprintf("%s.ends[%d]", at, j), "unknown category %q", c)
+			}
+		}
 		switch t.Direction {
 		case "", DirectionForward, DirectionBackward, DirectionBoth:
 		default:
