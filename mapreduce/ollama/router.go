@@ -44,10 +44,11 @@ type router struct {
 	eps      []*endpoint
 	changed  chan struct{} // closed and replaced whenever a slot or health changes
 	cooldown time.Duration
+	now      func() time.Time // time.Now; tests move it forward
 }
 
 func newRouter(eps []*endpoint, cooldown time.Duration) *router {
-	return &router{eps: eps, changed: make(chan struct{}), cooldown: cooldown}
+	return &router{eps: eps, changed: make(chan struct{}), cooldown: cooldown, now: time.Now}
 }
 
 // acquire waits until some endpoint may take a call and reserves a slot on
@@ -55,7 +56,7 @@ func newRouter(eps []*endpoint, cooldown time.Duration) *router {
 func (r *router) acquire(ctx context.Context) (ticket, error) {
 	for {
 		r.mu.Lock()
-		t, wait := r.pick(time.Now())
+		t, wait := r.pick(r.now())
 		ch := r.changed
 		r.mu.Unlock()
 		if t.ep != nil {
@@ -85,8 +86,9 @@ func stopTimer(t *time.Timer) {
 	}
 }
 
-// pick reserves a slot on the least loaded healthy endpoint, or else lets
-// one call probe an endpoint whose cool-down has passed. With neither, it
+// pick lets one call probe an endpoint whose cool-down has passed (so a
+// recovered server gets work back even while others have room), or else
+// reserves a slot on the least loaded healthy endpoint. With neither, it
 // returns how long until the next cool-down ends (0: wait for a change).
 // r.mu must be held.
 func (r *router) pick(now time.Time) (ticket, time.Duration) {
@@ -109,14 +111,14 @@ func (r *router) pick(now time.Time) (ticket, time.Duration) {
 			}
 		}
 	}
-	if best != nil {
-		best.busy++
-		return ticket{ep: best}, 0
-	}
 	if probe != nil {
 		probe.busy++
 		probe.probing = true
 		return ticket{ep: probe, probe: true}, 0
+	}
+	if best != nil {
+		best.busy++
+		return ticket{ep: best}, 0
 	}
 	return ticket{}, wait
 }
@@ -138,7 +140,7 @@ func (r *router) release(t ticket, o outcome) {
 	case failed:
 		ep.fails++
 		mult := time.Duration(1) << min(ep.fails-1, 4)
-		ep.downUntil = time.Now().Add(min(r.cooldown*mult, r.cooldown*maxCooldownMult))
+		ep.downUntil = r.now().Add(min(r.cooldown*mult, r.cooldown*maxCooldownMult))
 	}
 	close(r.changed)
 	r.changed = make(chan struct{})
