@@ -1,0 +1,80 @@
+package retrieve
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/phenorag/phenorag/phenotype"
+)
+
+func openPH(t testing.TB) *phenotype.Definition {
+	t.Helper()
+	def, err := phenotype.Open("ph")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return def
+}
+
+func TestMatcherFind(t *testing.T) {
+	m, err := NewMatcher(openPH(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		text     string
+		mentions []string // term: text
+		values   []string // name=value unit
+	}{
+		{"phrase", "Known pulmonary hypertension.", []string{"pulmonary hypertension: pulmonary hypertension"}, nil},
+		{"line break", "severe pulmonary\n  hypertension noted",
+			[]string{"pulmonary hypertension: pulmonary\n  hypertension"}, nil},
+		{"upper case phrase", "PULMONARY HYPERTENSION", []string{"pulmonary hypertension: PULMONARY HYPERTENSION"}, nil},
+		{"abbreviation", "Dx: PH, on sildenafil", []string{"pulmonary hypertension: PH"}, nil},
+		{"acidity is not PH", "ABG pH 7.31, pCO2 50", nil, nil},
+		{"upper-case acidity before a value", "pH 7.31", nil, nil},
+		{"abbreviation inside a word", "PHx of asthma, PHTNx", nil, nil},
+		{"portal hypertension", "portal hypertension with varices", nil, nil},
+		{"pulmonary venous hypertension", "pulmonary venous hypertension on CXR", nil, nil},
+		{"past history heading", "PH: negative", nil, nil},
+		{"longest phrase wins", "idiopathic pulmonary arterial hypertension",
+			[]string{"pulmonary arterial hypertension: idiopathic pulmonary arterial hypertension"}, nil},
+		{"rvsp", "RVSP 62 mmHg.", nil, []string{"RVSP=62 mmHg"}},
+		{"rvsp estimated", "RVSP was estimated at 62 mmHg", nil, []string{"RVSP=62 mmHg"}},
+		{"mean pa", "mean PA pressure of 38", nil, []string{"mPAP=38 mmHg"}},
+		{"pvr", "PVR 5 WU", nil, []string{"PVR=5 WU"}},
+		{"pvr decimal wood units", "PVR 3.2 Wood units", nil, []string{"PVR=3.2 WU"}},
+		{"pa pressures pair with mean", "PA pressures 55/22, mean 35",
+			nil, []string{"RVSP=55 mmHg", "mPAP=35 mmHg"}},
+		{"implausible", "RVSP 900 mmHg", nil, nil},
+		{"no value", "RVSP could not be estimated", nil, nil},
+		{"wedge", "PCWP 12 mmHg", nil, []string{"PAWP=12 mmHg"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := m.Find(tt.text)
+			var got []string
+			for _, x := range f.Mentions {
+				if tt.text[x.Start:x.End] != x.Text {
+					t.Errorf("mention %q at [%d:%d] is not the text there", x.Text, x.Start, x.End)
+				}
+				got = append(got, x.Term+": "+x.Text)
+			}
+			if strings.Join(got, "|") != strings.Join(tt.mentions, "|") {
+				t.Errorf("mentions = %q, want %q", got, tt.mentions)
+			}
+			got = nil
+			for _, v := range f.Values {
+				if tt.text[v.Start:v.End] != v.Text {
+					t.Errorf("value %q at [%d:%d] is not the text there", v.Text, v.Start, v.End)
+				}
+				got = append(got, fmt.Sprintf("%s=%g %s", v.Name, v.Value, v.Unit))
+			}
+			if strings.Join(got, "|") != strings.Join(tt.values, "|") {
+				t.Errorf("values = %q, want %q", got, tt.values)
+			}
+		})
+	}
+}
