@@ -218,6 +218,10 @@ type Counts struct {
 	CacheHits    int `json:"cache_hits"`
 	PromptTokens int `json:"prompt_tokens"`
 	OutputTokens int `json:"output_tokens"`
+	// Skipped counts calls left out because the answer could no longer
+	// change; Failed counts calls that ended without a valid answer.
+	Skipped int `json:"skipped,omitempty"`
+	Failed  int `json:"failed,omitempty"`
 }
 
 // Diagnosis is the one answer a method gives for one patient.

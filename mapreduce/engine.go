@@ -1,0 +1,182 @@
+package mapreduce
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+
+	"github.com/phenorag/phenorag"
+	"github.com/phenorag/phenorag/mapreduce/store"
+	"github.com/phenorag/phenorag/phenotype"
+)
+
+// Config configures an Engine. Zero values take the defaults given.
+type Config struct {
+	Definition *phenotype.Definition
+	LLM        LLM
+	// Store keeps answers across runs; nil keeps nothing.
+	Store *store.Store
+	// ModelID identifies the model in cache keys: its digest, or its name
+	// when the digest is unknown.
+	ModelID string
+	// Options are the LLM options as sent; they are part of every cache key.
+	Options map[string]any
+	// NumCtx is the model's context window in tokens (default 4096), and
+	// NumPredict the most tokens an answer may take (default 512).
+	NumCtx     int
+	NumPredict int
+	Schema     Schema
+	Reduce     Policy // default PolicyAny
+	// EarlyStop skips a patient's remaining map calls once the reduce
+	// policy's answer can no longer change.
+	EarlyStop bool
+	// CallTimeout bounds one chat call; 0 means no bound beyond ctx.
+	CallTimeout time.Duration
+	// NoSnippetConfidence is the confidence of the "absent" given to a
+	// patient for whom retrieval found no snippet (default 0.9: retrieval
+	// finds nearly every mention, but not every one).
+	NoSnippetConfidence float64
+	// Progress, if set, is called after each patient with the totals so
+	// far, always from the same goroutine.
+	Progress func(Stats)
+}
+
+// Stats tallies a run.
+type Stats struct {
+	Patients int `json:"patients"`
+	OK       int `json:"ok"`
+	Errors   int `json:"errors"`
+	// Calls are answers asked of the model in this run; CacheHits are
+	// answers taken from the store or shared with an identical call in
+	// flight; Skipped are map calls an early stop made unnecessary; Failed
+	// are calls that ended without a valid answer.
+	Calls     int `json:"calls"`
+	CacheHits int `json:"cache_hits"`
+	Skipped   int `json:"skipped"`
+	Failed    int `json:"failed"`
+	// Requests counts chat requests sent, retries included.
+	Requests     int `json:"requests"`
+	PromptTokens int `json:"prompt_tokens"`
+	OutputTokens int `json:"output_tokens"`
+}
+
+// AnswerRecord is one line of answers.jsonl: an answer, what kind of call
+// gave it, and the call's number among the patient's calls (from 0; the
+// reduce call comes after the map calls).
+type AnswerRecord struct {
+	Kind string `json:"kind"` // "map" or "reduce"
+	Call int    `json:"call"`
+	phenorag.Answer
+}
+
+// Result is everything a run produced for one patient.
+type Result struct {
+	Snippets  phenorag.PatientSnippets
+	Answers   []AnswerRecord
+	Diagnosis phenorag.Diagnosis
+}
+
+// Source streams patients to the engine, calling fn once per patient and
+// stopping at the first error fn returns.
+type Source func(ctx context.Context, fn func(phenorag.PatientSnippets) error) error
+
+// Sink receives each patient's result, in the order the source gave the
+// patients, from one goroutine.
+type Sink interface {
+	Write(r *Result) error
+}
+
+// Engine maps and reduces patients' snippets through an LLM.
+type Engine struct {
+	cfg      Config
+	prompts  *Prompts
+	system   string
+	schema   json.RawMessage
+	options  string
+	budget   Budget
+	flight   singleflight.Group
+	requests atomic.Int64
+}
+
+// retryHint is added to a prompt asked again after an answer that did not
+// fit the schema, so that a greedy model does not repeat itself.
+const retryHint = "\n\nYour previous answer was not valid JSON for the schema. " +
+	"Answer again with one JSON object only."
+
+// templateSlack is room for the chat template's role markers and the like.
+const templateSlack = 64
+
+// New checks cfg and prepares the prompts.
+func New(cfg Config) (*Engine, error) {
+	if cfg.Definition == nil || cfg.LLM == nil {
+		return nil, errors.New("mapreduce: config needs a definition and an LLM")
+	}
+	if cfg.NumCtx <= 0 {
+		cfg.NumCtx = 4096
+	}
+	if cfg.NumPredict <= 0 {
+		cfg.NumPredict = 512
+	}
+	if cfg.Reduce == "" {
+		cfg.Reduce = PolicyAny
+	}
+	if _, err := ParsePolicy(string(cfg.Reduce)); err != nil {
+		return nil, err
+	}
+	if cfg.NoSnippetConfidence == 0 {
+		cfg.NoSnippetConfidence = 0.9
+	}
+	e := &Engine{cfg: cfg, schema: cfg.Schema.JSON()}
+	var err error
+	if e.prompts, err = NewPrompts(cfg.Definition); err != nil {
+		return nil, err
+	}
+	if e.system, err = e.prompts.System(); err != nil {
+		return nil, err
+	}
+	opts, err := json.Marshal(cfg.Options) // map keys come out sorted
+	if err != nil {
+		return nil, fmt.Errorf("mapreduce: options: %w", err)
+	}
+	e.options = string(opts)
+	if err := e.setBudget(); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// setBudget works out how many snippet tokens fit one map call.
+func (e *Engine) setBudget() error {
+	empty, err := e.prompts.Map(nil)
+	if err != nil {
+		return err
+	}
+	one, err := e.prompts.Map([]phenorag.Snippet{{}})
+	if err != nil {
+		return err
+	}
+	fixed := EstimateTokens(e.system) + EstimateTokens(empty) + EstimateTokens(retryHint)
+	e.budget = Budget{
+		Tokens:   e.cfg.NumCtx - fixed - e.cfg.NumPredict - templateSlack,
+		Overhead: EstimateTokens(one) - EstimateTokens(empty) + 2,
+	}
+	if e.budget.Tokens < 4*e.budget.Overhead {
+		return fmt.Errorf("mapreduce: num_ctx %d leaves %d tokens for snippets after the prompt "+
+			"and num_predict %d: raise num_ctx", e.cfg.NumCtx, e.budget.Tokens, e.cfg.NumPredict)
+	}
+	return nil
+}
+
+// Budget returns how much snippet text one map call holds.
+func (e *Engine) Budget() Budget { return e.budget }
+
+// PromptHash returns the hash of the prompt templates.
+func (e *Engine) PromptHash() string { return e.prompts.Hash }
+
+// Schema returns the answer schema sent with every call.
+func (e *Engine) Schema() json.RawMessage { return e.schema }

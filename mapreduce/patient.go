@@ -1,0 +1,143 @@
+package mapreduce
+
+import (
+	"context"
+	"sync"
+
+	"github.com/phenorag/phenorag"
+)
+
+// callStatus is where a map call stands.
+type callStatus int
+
+const (
+	callPending callStatus = iota
+	callAnswered
+	callFailed
+	callSkipped
+)
+
+// mapCall is one map call of a patient: a batch of snippets and, once run,
+// its answer.
+type mapCall struct {
+	snippets []phenorag.Snippet
+	prompt   string
+	key      string
+	weight   float64 // the best retrieval score among the snippets
+
+	// Set under the patient's lock once the call has run.
+	status callStatus
+	answer phenorag.Answer
+}
+
+// patient is one patient in flight.
+type patient struct {
+	seq       int
+	in        phenorag.PatientSnippets
+	calls     []*mapCall
+	maxWeight float64
+
+	mu      sync.Mutex
+	left    int  // calls not yet run or skipped
+	decided bool // the answer can no longer change: skip the remaining calls
+
+	result *Result // set by finish
+}
+
+// newPatient packs a patient's snippets into map calls.
+func (e *Engine) newPatient(seq int, ps phenorag.PatientSnippets) (*patient, error) {
+	p := &patient{seq: seq, in: ps}
+	for _, batch := range Pack(ps.Snippets, e.budget) {
+		prompt, err := e.prompts.Map(batch)
+		if err != nil {
+			return nil, err
+		}
+		c := &mapCall{snippets: batch, prompt: prompt, key: e.key(prompt)}
+		for _, s := range batch {
+			c.weight = max(c.weight, s.Score)
+		}
+		p.maxWeight = max(p.maxWeight, c.weight)
+		p.calls = append(p.calls, c)
+	}
+	p.left = len(p.calls)
+	return p, nil
+}
+
+// run runs call i of p, unless an early stop made it unnecessary, and
+// reports whether it was the patient's last.
+func (p *patient) run(ctx context.Context, e *Engine, i int) (last bool) {
+	c := p.calls[i]
+	p.mu.Lock()
+	skip := p.decided
+	p.mu.Unlock()
+
+	status, answer := callSkipped, phenorag.Answer{}
+	if !skip {
+		status = callAnswered
+		err := recovered(func() error {
+			var err error
+			answer, err = e.askMap(ctx, p.in.PatientID, c)
+			return err
+		})
+		if err != nil {
+			status = callFailed
+			answer.PatientID, answer.Snippets = p.in.PatientID, spans(c.snippets)
+			answer.Err = err.Error()
+		}
+	}
+
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	c.status, c.answer = status, answer
+	p.left--
+	if e.cfg.EarlyStop && !p.decided && p.left > 0 {
+		_, _, p.decided = e.cfg.Reduce.decide(p.votes(), p.unresolved(), p.maxWeight)
+	}
+	return p.left == 0
+}
+
+// votes returns the answered map calls as votes. The caller holds p.mu, or
+// every call has run.
+func (p *patient) votes() []vote {
+	var vs []vote
+	for _, c := range p.calls {
+		if c.status == callAnswered {
+			vs = append(vs, vote{label: effective(c.answer), weight: c.weight})
+		}
+	}
+	return vs
+}
+
+// unresolved counts the calls that may still change the answer: those not
+// yet run and those that failed.
+func (p *patient) unresolved() int {
+	n := 0
+	for _, c := range p.calls {
+		if c.status == callPending || c.status == callFailed {
+			n++
+		}
+	}
+	return n
+}
+
+// finish reduces the patient's answers into its result.
+func (p *patient) finish(ctx context.Context, e *Engine) {
+	err := recovered(func() error {
+		p.result = e.reduce(ctx, p)
+		return nil
+	})
+	if err != nil {
+		p.result = &Result{Snippets: p.in, Diagnosis: phenorag.Diagnosis{
+			PatientID: p.in.PatientID, Method: "llm", Label: phenorag.Uncertain,
+			Status: phenorag.StatusError, Error: err.Error(),
+		}}
+	}
+}
+
+func spans(snippets []phenorag.Snippet) []phenorag.Span {
+	out := make([]phenorag.Span, len(snippets))
+	for i, s := range snippets {
+		out[i] = s.Span()
+	}
+	return out
+}

@@ -1,0 +1,169 @@
+package mapreduce
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/phenorag/phenorag"
+)
+
+// job is one map call of one patient.
+type job struct {
+	p *patient
+	i int
+}
+
+// Run maps and reduces every patient src gives and hands each result to
+// sink, in source order. One pool of workers, as many as the LLM has slots,
+// serves the calls of all patients, so the model is kept busy without being
+// flooded. A patient whose calls fail ends with status error; only a failing
+// source or sink, or ctx, stops the run. Answers already stored are reused;
+// after a cancelled run, running again repeats no finished call.
+func (e *Engine) Run(ctx context.Context, src Source, sink Sink) (Stats, error) {
+	slots := max(e.cfg.LLM.Slots(), 1)
+	g, gctx := errgroup.WithContext(ctx)
+	jobs := make(chan job, 2*slots)
+	results := make(chan *patient, 2*slots)
+	// window bounds the patients read but not yet written, so that a slow
+	// patient cannot make the others pile up in memory.
+	window := make(chan struct{}, 8*slots+256)
+
+	var producers sync.WaitGroup
+	producers.Add(1 + slots)
+	g.Go(func() error {
+		defer producers.Done()
+		defer close(jobs)
+		return e.produce(gctx, src, jobs, results, window)
+	})
+	for range slots {
+		g.Go(func() error {
+			defer producers.Done()
+			return e.work(gctx, jobs, results)
+		})
+	}
+	go func() {
+		producers.Wait()
+		close(results)
+	}()
+
+	var stats Stats
+	g.Go(func() error { return e.collect(gctx, results, window, sink, &stats) })
+	err := g.Wait()
+	stats.Requests = int(e.requests.Load())
+	if err != nil {
+		return stats, fmt.Errorf("mapreduce: %w", err)
+	}
+	return stats, nil
+}
+
+// produce reads patients, packs their calls and queues them.
+func (e *Engine) produce(ctx context.Context, src Source, jobs chan<- job,
+	results chan<- *patient, window chan struct{}) error {
+	seq := 0
+	return src(ctx, func(ps phenorag.PatientSnippets) error {
+		select {
+		case window <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		p, err := e.newPatient(seq, ps)
+		seq++
+		if err != nil {
+			return err
+		}
+		if len(p.calls) == 0 {
+			p.finish(ctx, e)
+			return send(ctx, results, p)
+		}
+		for i := range p.calls {
+			if err := send(ctx, jobs, job{p, i}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// work runs queued calls; the worker that finishes a patient's last call
+// also reduces it.
+func (e *Engine) work(ctx context.Context, jobs <-chan job, results chan<- *patient) error {
+	for j := range jobs {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		last := j.p.run(ctx, e, j.i)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if last {
+			j.p.finish(ctx, e)
+			if err := send(ctx, results, j.p); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// collect writes finished patients to sink in source order.
+func (e *Engine) collect(ctx context.Context, results <-chan *patient, window <-chan struct{},
+	sink Sink, stats *Stats) error {
+	waiting := map[int]*patient{}
+	next := 0
+	for p := range results {
+		waiting[p.seq] = p
+		for q := waiting[next]; q != nil; q = waiting[next] {
+			delete(waiting, next)
+			next++
+			if err := sink.Write(q.result); err != nil {
+				return fmt.Errorf("write patient results: %w", err)
+			}
+			<-window
+			stats.add(q.result.Diagnosis)
+			if e.cfg.Progress != nil {
+				stats.Requests = int(e.requests.Load())
+				e.cfg.Progress(*stats)
+			}
+		}
+	}
+	return ctx.Err()
+}
+
+func (s *Stats) add(d phenorag.Diagnosis) {
+	s.Patients++
+	if d.Status == phenorag.StatusOK {
+		s.OK++
+	} else {
+		s.Errors++
+	}
+	s.Calls += d.Counts.Calls
+	s.CacheHits += d.Counts.CacheHits
+	s.Skipped += d.Counts.Skipped
+	s.Failed += d.Counts.Failed
+	s.PromptTokens += d.Counts.PromptTokens
+	s.OutputTokens += d.Counts.OutputTokens
+}
+
+// send delivers v unless ctx ends first.
+func send[T any](ctx context.Context, ch chan<- T, v T) error {
+	select {
+	case ch <- v:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// recovered runs f, turning a panic into an error, so that one bad patient
+// cannot end a long run.
+func recovered(f func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("internal error: %v", r)
+		}
+	}()
+	return f()
+}
