@@ -1,0 +1,208 @@
+package ingest
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+)
+
+// maxRecordBytes bounds one CSV record, so that a lost quote cannot make the
+// reader hold a whole file in memory.
+const maxRecordBytes = 64 << 20
+
+// csvReader splits RFC 4180 records. Unlike encoding/csv it keeps the bytes
+// of a quoted field exactly as written (a CR LF inside quotes stays CR LF),
+// which later stages need because their offsets point into the text. It
+// scans quoted fields with bufio's vectorised delimiter search.
+type csvReader struct {
+	br     *bufio.Reader
+	comma  byte
+	line   int // lines fully consumed so far
+	buf    []byte
+	ends   []int
+	fields []string
+}
+
+// csvFault is a record that cannot be split into fields.
+type csvFault struct{ reason string }
+
+func (f *csvFault) Error() string { return f.reason }
+
+func newCSVReader(r io.Reader, comma byte) *csvReader {
+	return &csvReader{br: bufio.NewReaderSize(r, 1<<20), comma: comma}
+}
+
+// read returns the fields of the next record and the line it starts on. The
+// returned slice is reused by the next call; the strings are not. It returns
+// io.EOF after the last record and a *csvFault for a malformed record, after
+// which reading resumes at the next line.
+func (r *csvReader) read() ([]string, int, error) {
+	if err := r.skipBlankLines(); err != nil {
+		return nil, r.line + 1, err
+	}
+	start := r.line + 1
+	r.buf, r.ends = r.buf[:0], r.ends[:0]
+	for {
+		last, err := r.field()
+		r.ends = append(r.ends, len(r.buf))
+		var fault *csvFault
+		if errors.As(err, &fault) {
+			r.skipLine()
+			return nil, start, err
+		}
+		if err != nil {
+			return nil, start, err
+		}
+		if last {
+			break
+		}
+	}
+	s := string(r.buf)
+	r.fields = r.fields[:0]
+	prev := 0
+	for _, e := range r.ends {
+		r.fields = append(r.fields, s[prev:e])
+		prev = e
+	}
+	return r.fields, start, nil
+}
+
+// skipBlankLines consumes empty lines before a record; it returns io.EOF at
+// the end of the input.
+func (r *csvReader) skipBlankLines() error {
+	for {
+		b, err := r.br.Peek(2)
+		if len(b) == 0 {
+			if err == nil {
+				err = io.EOF
+			}
+			return err
+		}
+		switch {
+		case b[0] == '\n':
+			r.br.Discard(1)
+		case len(b) == 2 && b[0] == '\r' && b[1] == '\n':
+			r.br.Discard(2)
+		default:
+			return nil
+		}
+		r.line++
+	}
+}
+
+// field reads one field into r.buf and reports whether it ended the record.
+func (r *csvReader) field() (last bool, err error) {
+	b, err := r.br.Peek(1)
+	if err == io.EOF {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if b[0] == '"' {
+		r.br.Discard(1)
+		return r.quoted()
+	}
+	return r.unquoted()
+}
+
+func (r *csvReader) unquoted() (bool, error) {
+	start := len(r.buf)
+	for {
+		if _, err := r.br.Peek(1); err == io.EOF {
+			return true, nil
+		} else if err != nil {
+			return false, err
+		}
+		b, _ := r.br.Peek(r.br.Buffered())
+		for i, c := range b {
+			if c != r.comma && c != '\n' {
+				continue
+			}
+			r.buf = append(r.buf, b[:i]...)
+			r.br.Discard(i + 1)
+			if c == r.comma {
+				return false, nil
+			}
+			r.line++
+			if n := len(r.buf); n > start && r.buf[n-1] == '\r' {
+				r.buf = r.buf[:n-1]
+			}
+			return true, nil
+		}
+		r.buf = append(r.buf, b...)
+		r.br.Discard(len(b))
+		if len(r.buf) > maxRecordBytes {
+			return false, &csvFault{"record longer than 64 MiB"}
+		}
+	}
+}
+
+func (r *csvReader) quoted() (bool, error) {
+	for {
+		s, err := r.br.ReadSlice('"')
+		r.line += bytes.Count(s, []byte{'\n'})
+		switch err {
+		case nil:
+			r.buf = append(r.buf, s[:len(s)-1]...)
+		case bufio.ErrBufferFull:
+			r.buf = append(r.buf, s...)
+			if len(r.buf) > maxRecordBytes {
+				return false, &csvFault{"record longer than 64 MiB"}
+			}
+			continue
+		case io.EOF:
+			return false, &csvFault{"quoted field not closed before end of file"}
+		default:
+			return false, err
+		}
+		if last, done, err := r.afterQuote(); done || err != nil {
+			return last, err
+		}
+	}
+}
+
+// afterQuote looks at the byte after a quote inside a quoted field: a second
+// quote is an escaped quote (the field goes on), anything else ends the field.
+func (r *csvReader) afterQuote() (last, done bool, err error) {
+	b, err := r.br.Peek(2)
+	if len(b) == 0 {
+		if err == io.EOF {
+			return true, true, nil
+		}
+		return false, true, err
+	}
+	switch {
+	case b[0] == '"':
+		r.buf = append(r.buf, '"')
+		r.br.Discard(1)
+		return false, false, nil
+	case b[0] == r.comma:
+		r.br.Discard(1)
+		return false, true, nil
+	case b[0] == '\n':
+		r.br.Discard(1)
+		r.line++
+		return true, true, nil
+	case len(b) == 2 && b[0] == '\r' && b[1] == '\n':
+		r.br.Discard(2)
+		r.line++
+		return true, true, nil
+	}
+	return false, true, &csvFault{"quote inside a quoted field is not doubled"}
+}
+
+// skipLine discards input up to and including the next newline.
+func (r *csvReader) skipLine() {
+	for {
+		_, err := r.br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		if err == nil {
+			r.line++
+		}
+		return
+	}
+}

@@ -1,0 +1,174 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
+	"github.com/apache/arrow/go/v17/arrow/memory"
+	"github.com/apache/arrow/go/v17/parquet/file"
+	"github.com/apache/arrow/go/v17/parquet/pqarrow"
+)
+
+// parquetBatchRows is how many rows one record batch holds. Memory use is
+// bounded by one batch of the bound columns (plus one decoded page).
+const parquetBatchRows = 1024
+
+// parquetTable reads a flat Parquet file in record batches.
+type parquetTable struct {
+	pf    *file.Reader
+	fr    *pqarrow.FileReader
+	names []string
+	cols  []column
+	at    []int // for each bound column, its position in a batch, or -1
+	rr    pqarrow.RecordReader
+	rec   arrow.Record
+	i     int // next row of rec
+	row   int
+}
+
+func openParquet(path string) (*parquetTable, error) {
+	pf, err := file.OpenParquetFile(path, false)
+	if err != nil {
+		return nil, err
+	}
+	props := pqarrow.ArrowReadProperties{BatchSize: parquetBatchRows}
+	fr, err := pqarrow.NewFileReader(pf, props, memory.DefaultAllocator)
+	if err != nil {
+		pf.Close()
+		return nil, err
+	}
+	sc, err := fr.Schema()
+	if err != nil {
+		pf.Close()
+		return nil, err
+	}
+	t := &parquetTable{pf: pf, fr: fr}
+	for _, f := range sc.Fields() {
+		t.names = append(t.names, f.Name)
+	}
+	return t, nil
+}
+
+func (t *parquetTable) columns() []string { return t.names }
+
+// bind opens the record reader over the bound columns.
+func (t *parquetTable) bind(ctx context.Context, cols []column) error {
+	t.cols = cols
+	var want []int
+	for _, c := range t.cols {
+		if j := indexFold(t.names, c.name); j >= 0 && !slices.Contains(want, j) {
+			want = append(want, j)
+		}
+	}
+	slices.Sort(want)
+	t.at = make([]int, len(t.cols))
+	for i, c := range t.cols {
+		t.at[i] = slices.Index(want, indexFold(t.names, c.name))
+	}
+	rr, err := t.fr.GetRecordReader(ctx, want, nil)
+	if err != nil {
+		return err
+	}
+	t.rr = rr
+	return nil
+}
+
+func (t *parquetTable) next(vals []string, ok []bool) (pos, error) {
+	for t.rec == nil || t.i >= int(t.rec.NumRows()) {
+		if err := t.advance(); err != nil {
+			return pos{row: t.row}, err
+		}
+	}
+	t.row++
+	p := pos{row: t.row}
+	for k, j := range t.at {
+		vals[k], ok[k] = "", false
+		if j < 0 {
+			continue
+		}
+		s, valid, err := arrowString(t.rec.Column(j), t.i)
+		if err != nil {
+			t.i++
+			return p, rowErr(t.cols[k].field, ErrBadValue, err.Error())
+		}
+		vals[k], ok[k] = s, valid
+	}
+	t.i++
+	return p, nil
+}
+
+// advance moves to the next record batch; it returns io.EOF after the last.
+func (t *parquetTable) advance() error {
+	if t.rec != nil {
+		t.rec.Release()
+		t.rec = nil
+	}
+	if !t.rr.Next() {
+		if err := t.rr.Err(); err != nil && !errors.Is(err, io.EOF) {
+			return err
+		}
+		return io.EOF
+	}
+	t.rec = t.rr.Record()
+	t.rec.Retain()
+	t.i = 0
+	return nil
+}
+
+func (t *parquetTable) Close() error {
+	if t.rec != nil {
+		t.rec.Release()
+		t.rec = nil
+	}
+	if t.rr != nil {
+		t.rr.Release()
+	}
+	return t.pf.Close()
+}
+
+// arrowString renders one value as the text a CSV would hold: a copy of a
+// string (the batch buffer is reused), a date as YYYY-MM-DD, a timestamp in
+// RFC 3339. valid is false for a null.
+func arrowString(a arrow.Array, i int) (s string, valid bool, err error) {
+	if a.IsNull(i) {
+		return "", false, nil
+	}
+	switch a := a.(type) {
+	case *array.String:
+		return strings.Clone(a.Value(i)), true, nil
+	case *array.LargeString:
+		return strings.Clone(a.Value(i)), true, nil
+	case *array.Binary:
+		return string(a.Value(i)), true, nil
+	case *array.Date32:
+		return a.Value(i).ToTime().Format(time.DateOnly), true, nil
+	case *array.Date64:
+		return a.Value(i).ToTime().Format(time.DateOnly), true, nil
+	case *array.Timestamp:
+		unit := a.DataType().(*arrow.TimestampType).Unit
+		return a.Value(i).ToTime(unit).Format(time.RFC3339Nano), true, nil
+	case *array.Int64:
+		return strconv.FormatInt(a.Value(i), 10), true, nil
+	case *array.Int32:
+		return strconv.FormatInt(int64(a.Value(i)), 10), true, nil
+	case *array.Float64:
+		return strconv.FormatFloat(a.Value(i), 'g', -1, 64), true, nil
+	case *array.Float32:
+		return strconv.FormatFloat(float64(a.Value(i)), 'g', -1, 32), true, nil
+	case *array.Dictionary:
+		return arrowString(a.Dictionary(), a.GetValueIndex(i))
+	}
+	switch a.DataType().ID() {
+	case arrow.STRUCT, arrow.LIST, arrow.LARGE_LIST, arrow.MAP:
+		return "", false, fmt.Errorf("nested %s value", a.DataType())
+	}
+	return a.ValueStr(i), true, nil
+}
