@@ -64,7 +64,7 @@ func TestRetrieverAgreesWithScan(t *testing.T) {
 
 func TestRetrieverSnippets(t *testing.T) {
 	ix := buildIndex(t, fixture)
-	r, err := NewRetriever(ix, openPH(t), Options{Tagger: prefixTagger{}})
+	r, err := NewRetriever(ix, openPH(t), Options{}) // the definition's own tagger
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/phenorag/phenorag"
 	"github.com/phenorag/phenorag/phenotype"
+	"github.com/phenorag/phenorag/tagger"
 )
 
 // Tagger gives a mention its ConText attributes from the text around it;
@@ -23,7 +24,8 @@ type Options struct {
 	// Window is how many bytes to keep each side of a match; 0 means the
 	// definition's.
 	Window int
-	// Tagger tags mentions; nil leaves every mention affirmed.
+	// Tagger tags mentions; nil means a tagger of the definition's context
+	// rules.
 	Tagger Tagger
 }
 
@@ -44,6 +46,13 @@ func NewCutter(def *phenotype.Definition, opts Options) (*Cutter, error) {
 		return nil, fmt.Errorf("phenotype %s: %w", def.Name, err)
 	}
 	c := &Cutter{def: def, m: m, tagger: opts.Tagger, topK: opts.TopK, window: opts.Window}
+	if c.tagger == nil {
+		t, err := tagger.New(def.Context)
+		if err != nil {
+			return nil, fmt.Errorf("phenotype %s: %w", def.Name, err)
+		}
+		c.tagger = t
+	}
 	if c.topK <= 0 {
 		c.topK = cmp.Or(def.Snippets.TopK, 10)
 	}
@@ -98,9 +107,7 @@ func (c *Cutter) Note(n phenorag.Note, regions []region) []phenorag.Snippet {
 		return nil
 	}
 	for i := range mentions {
-		if c.tagger != nil {
-			mentions[i].Context = c.tagger.Tag(n.Text, mentions[i].Start, mentions[i].End)
-		}
+		mentions[i].Context = c.tagger.Tag(n.Text, mentions[i].Start, mentions[i].End)
 	}
 	return c.windows(n, mentions, values)
 }
