@@ -111,5 +111,9 @@ func baseURL(addr string) (string, error) {
 	if path != "" {
 		u.Path = "/" + strings.TrimSuffix(path, "/")
 	}
+	back, err := url.Parse(u.String())
+	if err != nil || back.Host != u.Host {
+		return "", fmt.Errorf("host %q: not a valid host name", host)
+	}
 	return u.String(), nil
 }
