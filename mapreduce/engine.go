@@ -19,7 +19,9 @@ import (
 type Config struct {
 	Definition *phenotype.Definition
 	LLM        LLM
-	// Store keeps answers across runs; nil keeps nothing.
+	// Store keeps answers across runs and shares them between patients whose
+	// prompts are identical. Without one, only identical calls in flight at
+	// the same time are shared.
 	Store *store.Store
 	// ModelID identifies the model in cache keys: its digest, or its name
 	// when the digest is unknown.

@@ -3,6 +3,7 @@ package mapreduce
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/phenorag/phenorag"
@@ -159,18 +160,20 @@ func bestAnswer(answered []*mapCall, label phenorag.Label) phenorag.Answer {
 }
 
 // evidence collects the verified quotes of the answers that count as label,
-// each once, with the text exactly as the note has it.
+// with the text exactly as the note has it; a quote overlapping one already
+// taken is left out.
 func evidence(answers []AnswerRecord, label phenorag.Label,
 	snippets []phenorag.Snippet) []phenorag.Evidence {
 	var out []phenorag.Evidence
-	seen := map[phenorag.Span]bool{}
+	var seen []phenorag.Span
 	// The reduce answer, if any, is last; its quote leads the evidence.
 	for i := len(answers) - 1; i >= 0; i-- {
 		a := answers[i].Answer
-		if !a.Verified || a.QuoteSpan == nil || effective(a) != label || seen[*a.QuoteSpan] {
+		if !a.Verified || a.QuoteSpan == nil || effective(a) != label ||
+			slices.ContainsFunc(seen, a.QuoteSpan.Overlaps) {
 			continue
 		}
-		seen[*a.QuoteSpan] = true
+		seen = append(seen, *a.QuoteSpan)
 		text, date := noteText(*a.QuoteSpan, snippets)
 		out = append(out, phenorag.Evidence{NoteID: a.QuoteSpan.NoteID, NoteDate: date,
 			Start: a.QuoteSpan.Start, End: a.QuoteSpan.End, Quote: text, Verified: true})
