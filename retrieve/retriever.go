@@ -1,6 +1,7 @@
 package retrieve
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -9,19 +10,24 @@ import (
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/phenorag/phenorag"
 	"github.com/phenorag/phenorag/phenotype"
 )
 
 // Retriever cuts per-patient snippets from an index.
 type Retriever struct {
-	ix  *Index
-	cut *Cutter
-	q   query.Query // the notes that may name the disease
+	ix      *Index
+	cut     *Cutter
+	q       query.Query // the notes that may name the disease
+	workers int
+	// chunkNotes bounds the notes of the patients searched in one request.
+	chunkNotes int
 }
 
-// chunkNotes bounds the notes of the patients searched in one request.
-const chunkNotes = 20000
+// defaultChunkNotes bounds the notes of the patients searched in one request.
+const defaultChunkNotes = 20000
 
 // regionSlack widens a hit's region beyond the window so that sentence
 // snapping and a measurement's value after its name stay inside it.
@@ -33,7 +39,8 @@ func NewRetriever(ix *Index, def *phenotype.Definition, opts Options) (*Retrieve
 	if err != nil {
 		return nil, err
 	}
-	return &Retriever{ix: ix, cut: c, q: diseaseQuery(def)}, nil
+	return &Retriever{ix: ix, cut: c, q: diseaseQuery(def), workers: cmp.Or(opts.Workers, 2),
+		chunkNotes: defaultChunkNotes}, nil
 }
 
 // diseaseQuery matches every note in which the definition's exact matchers
@@ -83,30 +90,88 @@ func (r *Retriever) Patient(ctx context.Context, id string) (phenorag.PatientSni
 }
 
 // All calls fn with every patient's snippets, in patient id order; patients
-// without a snippet come with Snippets empty. It stops at fn's first error.
+// without a snippet come with Snippets empty. Chunks of patients are searched
+// and cut by a few workers at once; fn is called from one goroutine. All
+// stops at fn's first error.
 func (r *Retriever) All(ctx context.Context, fn func(phenorag.PatientSnippets) error) error {
 	ids, err := r.ix.Patients(ctx)
 	if err != nil {
 		return err
 	}
-	for len(ids) > 0 {
-		n, notes := r.chunk(ids)
-		lo, hi := ids[0], ids[n-1]
-		incl := true
-		q := query.NewTermRangeInclusiveQuery(lo, hi, &incl, &incl)
-		q.SetField(fieldPatient)
-		out, err := r.search(ctx, q, ids[:n], notes)
-		if err != nil {
-			return err
+	chunks := r.chunks(ids)
+	results := make([]chan []phenorag.PatientSnippets, len(chunks))
+	for i := range results {
+		results[i] = make(chan []phenorag.PatientSnippets, 1)
+	}
+
+	// ahead bounds the chunks searched but not yet consumed, so that a slow
+	// fn holds memory to a few chunks.
+	ahead := make(chan struct{}, 2*r.workers)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		work := new(errgroup.Group)
+		work.SetLimit(r.workers)
+		defer work.Wait()
+		for i, c := range chunks {
+			select {
+			case ahead <- struct{}{}:
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+			work.Go(func() error {
+				out, err := r.searchRange(gctx, c)
+				if err != nil {
+					return err
+				}
+				results[i] <- out
+				return nil
+			})
 		}
-		for _, ps := range out {
-			if err := fn(ps); err != nil {
-				return err
+		return work.Wait()
+	})
+	g.Go(func() error {
+		for _, ch := range results {
+			select {
+			case out := <-ch:
+				<-ahead
+				for _, ps := range out {
+					if err := fn(ps); err != nil {
+						return err
+					}
+				}
+			case <-gctx.Done():
+				return gctx.Err()
 			}
 		}
+		return nil
+	})
+	return g.Wait()
+}
+
+// patientChunk is a run of consecutive patient ids and their note count.
+type patientChunk struct {
+	ids   []string
+	notes int
+}
+
+// chunks splits sorted ids into runs of about r.chunkNotes notes.
+func (r *Retriever) chunks(ids []string) []patientChunk {
+	var out []patientChunk
+	for len(ids) > 0 {
+		n, notes := r.chunk(ids)
+		out = append(out, patientChunk{ids[:n], notes})
 		ids = ids[n:]
 	}
-	return nil
+	return out
+}
+
+// searchRange searches the patients of one chunk.
+func (r *Retriever) searchRange(ctx context.Context, c patientChunk) (
+	[]phenorag.PatientSnippets, error) {
+	incl := true
+	q := query.NewTermRangeInclusiveQuery(c.ids[0], c.ids[len(c.ids)-1], &incl, &incl)
+	q.SetField(fieldPatient)
+	return r.search(ctx, q, c.ids, c.notes)
 }
 
 // chunk returns how many of ids to search at once, and their note count.
@@ -114,7 +179,7 @@ func (r *Retriever) chunk(ids []string) (int, int) {
 	notes := 0
 	for i, id := range ids {
 		st, _ := r.ix.PatientStats(id)
-		if i > 0 && notes+st.Notes > chunkNotes {
+		if i > 0 && notes+st.Notes > r.chunkNotes {
 			return i, notes
 		}
 		notes += st.Notes

@@ -44,6 +44,7 @@ func TestRetrieverAgreesWithScan(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	r.chunkNotes = 2 // several chunks, searched by several workers
 	cut, _ := NewCutter(def, opts)
 	got := allSnippets(t, r)
 	byPatient := map[string][]phenorag.Note{}

@@ -24,6 +24,9 @@ type Options struct {
 	// Window is how many bytes to keep each side of a match; 0 means the
 	// definition's.
 	Window int
+	// Workers is how many chunks of patients a Retriever searches at once;
+	// 0 means 2.
+	Workers int
 	// Tagger tags mentions; nil means a tagger of the definition's context
 	// rules.
 	Tagger Tagger
