@@ -1,0 +1,68 @@
+//go:build integration && unix
+
+package ollama_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/phenorag/phenorag/mapreduce/ollama"
+	"github.com/phenorag/phenorag/mapreduce/ollama/ollamatest"
+)
+
+// smallSchema bounds every string: the test model rambles otherwise and
+// runs into num_predict.
+var smallSchema = json.RawMessage(`{"type":"object","properties":{` +
+	`"answer":{"type":"string","enum":["yes","no"]},` +
+	`"quote":{"type":"string","maxLength":20}},"required":["answer","quote"]}`)
+
+func TestRealServer(t *testing.T) {
+	real := ollamatest.StartRealFromEnv(t)
+	c, err := ollama.New(ollama.Config{
+		Endpoints: []ollama.Endpoint{{URL: real.URL, Slots: 2}},
+		Model:     real.Model,
+		Options:   map[string]any{"num_thread": 1, "num_predict": 64, "num_ctx": 512},
+		Timeout:   2 * time.Minute,
+		Retries:   -1,
+		Cooldown:  50 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+
+	info, err := c.Check(ctx)
+	if err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+	if info.Digest == "" || info.ServerVersion == "" {
+		t.Errorf("Check = %+v: want a digest and a version", info)
+	}
+	t.Logf("model %s digest %s server %s", info.Model, info.Digest, info.ServerVersion)
+
+	req := ollama.Request{System: "Answer in JSON.", Prompt: "Once upon a time", Schema: smallSchema}
+	resp, err := c.Chat(ctx, req)
+	if err != nil {
+		t.Fatalf("Chat: %v", err)
+	}
+	var answer struct{ Answer, Quote string }
+	if err := json.Unmarshal([]byte(resp.Content), &answer); err != nil || answer.Answer == "" {
+		t.Errorf("content %q: %v", resp.Content, err)
+	}
+	if resp.DoneReason != "stop" || resp.OutputTokens == 0 || resp.PromptTokens == 0 {
+		t.Errorf("response %+v: want done_reason stop and token counts", resp)
+	}
+
+	real.Kill()
+	if _, err := c.Chat(ctx, req); !errors.Is(err, ollama.ErrUnreachable) {
+		t.Errorf("Chat after Kill: err = %v, want ErrUnreachable", err)
+	}
+
+	real.Restart()
+	if resp, err := c.Chat(ctx, req); err != nil || !json.Valid([]byte(resp.Content)) {
+		t.Errorf("Chat after Restart: %+v, %v", resp, err)
+	}
+}
