@@ -217,10 +217,11 @@ func (v *validator) context(c ContextRules) {
 				t.Direction)
 		}
 	}
+	headers := map[string]int{}
 	for i, s := range c.Sections {
 		at := fmt.Sprintf("context.sections[%d]", i)
 		v.required(at+".header", s.Header)
-		v.unique(phrases, at+".header", s.Header)
+		v.unique(headers, at+".header", s.Header)
 		switch s.Category {
 		case "", CategoryNegated, CategoryPossible, CategoryHistorical, CategoryOther:
 		default:

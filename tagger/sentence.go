@@ -44,8 +44,20 @@ func endsSentence(text string, i int) bool {
 		return i+1 == len(text) || isSpaceASCII(text[i+1])
 	case '\n':
 		return lineEndsWithColon(text, i) || startsBlock(text, i+1)
+	case ' ', '\t':
+		return numberedItemAt(text, i+1)
 	}
 	return false
+}
+
+// numberedItemAt reports whether text[i:] opens an item of a list written
+// on one line, such as "2) Large hiatal hernia".
+func numberedItemAt(text string, i int) bool {
+	j := i
+	for j < len(text) && j-i < 2 && '0' <= text[j] && text[j] <= '9' {
+		j++
+	}
+	return j > i && j+1 < len(text) && text[j] == ')' && isSpaceASCII(text[j+1])
 }
 
 // abbreviationBefore reports whether the full stop at text[i] ends a short
@@ -55,12 +67,17 @@ func abbreviationBefore(text string, i int) bool {
 	for j > 0 && isAlnumASCII(text[j-1]) {
 		j--
 	}
-	switch strings.ToLower(text[j:i]) {
-	case "dr", "mr", "mrs", "ms", "vs", "st", "approx", "hx", "pt", "h", "o":
-		return true
+	word := text[j:i]
+	for _, a := range abbreviations {
+		if strings.EqualFold(word, a) {
+			return true
+		}
 	}
 	return i-j == 1 && j > 0 && text[j-1] == '.'
 }
+
+// abbreviations end with a full stop that does not end the sentence.
+var abbreviations = []string{"dr", "mr", "mrs", "ms", "vs", "st", "approx", "hx", "pt"}
 
 // lineEndsWithColon reports whether the line ending at text[i] ends with
 // a colon, as a header line does.
@@ -138,12 +155,12 @@ func headerAt(text string, i int) (end, after int, ok bool) {
 
 // sectionAt returns the category set by the section header above pos, or
 // pseudo when the nearest header sets none (or there is none).
-func (t *Tagger) sectionAt(text string, pos int) category {
+func (t *Tagger) sectionAt(sc *scratch, text string, pos int) category {
 	stop := max(0, pos-maxSection)
 	lineStart := strings.LastIndexByte(text[:pos], '\n') + 1
 	for {
 		if end, after, ok := headerAt(text, lineStart); ok && after <= pos {
-			return t.sectionCategory(text, lineStart, end)
+			return t.sectionCategory(sc, text, lineStart, end)
 		}
 		if lineStart <= stop {
 			return pseudo
@@ -154,16 +171,15 @@ func (t *Tagger) sectionAt(text string, pos int) category {
 
 // sectionCategory looks up the header text[from:to] among the section
 // headers; an unknown header sets no category.
-func (t *Tagger) sectionCategory(text string, from, to int) category {
-	toks := tokenize(nil, text, from, to)
+func (t *Tagger) sectionCategory(sc *scratch, text string, from, to int) category {
+	sc.toks = tokenize(sc.toks[:0], text, from, to)
 	n := &t.sections
-	var key []byte
-	for _, tk := range toks {
+	for _, tk := range sc.toks {
 		if !tk.word {
 			continue
 		}
-		key = lowerKey(text[tk.start:tk.end], key)
-		if n = n.next[string(key)]; n == nil {
+		sc.key = lowerKey(text[tk.start:tk.end], sc.key)
+		if n = n.next[string(sc.key)]; n == nil {
 			return pseudo
 		}
 	}

@@ -185,10 +185,12 @@ func (t *Tagger) Tag(text string, start, end int) phenorag.Context {
 	if start < 0 || end > len(text) || start > end {
 		return phenorag.Context{}
 	}
+	sc := t.pool.Get().(*scratch)
+	defer t.pool.Put(sc)
 	from, to := sentenceAround(text, start, end)
-	ctx := t.tagSentence(text, from, to, start, end)
+	ctx := t.tagSentence(sc, text, from, to, start, end)
 	if t.sections.next != nil {
-		setCategory(&ctx, t.sectionAt(text, start))
+		setCategory(&ctx, t.sectionAt(sc, text, start))
 	}
 	return ctx
 }
@@ -202,9 +204,7 @@ func (t *Tagger) TagMentions(text string, ms []phenorag.Mention) {
 
 // tagSentence judges the mention text[start:end] by the triggers of the
 // sentence text[from:to].
-func (t *Tagger) tagSentence(text string, from, to, start, end int) phenorag.Context {
-	sc := t.pool.Get().(*scratch)
-	defer t.pool.Put(sc)
+func (t *Tagger) tagSentence(sc *scratch, text string, from, to, start, end int) phenorag.Context {
 	sc.toks = tokenize(sc.toks[:0], text, from, to)
 	toks := sc.toks
 	sc.nth = sc.nth[:0]

@@ -25,10 +25,7 @@ func tokenize(toks []token, text string, from, to int) []token {
 			case isSpaceASCII(c):
 				i++
 			case isAlnumASCII(c):
-				j := i + 1
-				for j < to && isWordByte(text, j) {
-					j++
-				}
+				j := wordEnd(text, i+1, to)
 				toks = append(toks, token{start: i, end: j, word: true})
 				i = j
 			default:
@@ -42,11 +39,7 @@ func tokenize(toks []token, text string, from, to int) []token {
 		case unicode.IsSpace(r):
 			i += size
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			j := i + size
-			for j < to && isWordByte(text, j) {
-				_, n := utf8.DecodeRuneInString(text[j:])
-				j += n
-			}
+			j := wordEnd(text, i+size, to)
 			toks = append(toks, token{start: i, end: j, word: true})
 			i = j
 		default:
@@ -57,14 +50,25 @@ func tokenize(toks []token, text string, from, to int) []token {
 	return toks
 }
 
-// isWordByte reports whether the character at text[i] continues a word.
-func isWordByte(text string, i int) bool {
-	c := text[i]
-	if c < utf8.RuneSelf {
-		return isAlnumASCII(c)
+// wordEnd returns the end of the run of letters and digits that starts at
+// or continues through text[j], not going past to.
+func wordEnd(text string, j, to int) int {
+	for j < to {
+		c := text[j]
+		if c < utf8.RuneSelf {
+			if !isAlnumASCII(c) {
+				return j
+			}
+			j++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(text[j:])
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			return j
+		}
+		j += n
 	}
-	r, _ := utf8.DecodeRuneInString(text[i:])
-	return unicode.IsLetter(r) || unicode.IsDigit(r)
+	return to
 }
 
 func isAlnumASCII(c byte) bool {
