@@ -151,17 +151,9 @@ func (c *Client) attempt(ctx context.Context, ep *endpoint, req Request, opts ma
 		Model: c.cfg.Model, Messages: msgs, Stream: &stream, Format: req.Schema, Options: opts,
 	}
 
-	var last api.ChatResponse
-	done := false
-	err := ep.api.Chat(ctx, areq, func(r api.ChatResponse) error {
-		last, done = r, r.Done
-		return nil
-	})
+	last, err := c.postChat(ctx, ep, areq)
 	if err != nil {
-		return Response{}, classify(ctx, err)
-	}
-	if !done {
-		return Response{}, fmt.Errorf("%w: connection closed before the answer was complete", ErrUnreachable)
+		return Response{}, err
 	}
 
 	resp := Response{
@@ -227,10 +219,7 @@ func statusError(code int, msg string) error {
 	default:
 		kind = ErrRequest
 	}
-	if len(msg) > 200 {
-		msg = msg[:200] + "..."
-	}
-	return fmt.Errorf("%w: HTTP %d: %s", kind, code, msg)
+	return fmt.Errorf("%w: HTTP %d: %s", kind, code, clip(msg))
 }
 
 // retryable reports whether another attempt, perhaps elsewhere, may succeed.
