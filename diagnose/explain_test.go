@@ -49,9 +49,11 @@ func explainRun(t *testing.T) (dir string, d phenorag.Diagnosis) {
 	vs, ve := at("RVSP 58 mmHg")
 	snip := phenorag.Snippet{PatientID: "p1", NoteID: "n1", NoteDate: day("2022-03-04"),
 		NoteType: "cardiology", Start: start, End: end, Text: noteB[start:end], Score: 2.5,
-		Terms:        []string{"pulmonary hypertension"},
-		Mentions:     []phenorag.Mention{{Term: "pulmonary hypertension", Text: noteB[ms:me], Start: ms, End: me}},
-		Measurements: []phenorag.Value{{Name: "RVSP", Value: 58, Unit: "mmHg", Text: noteB[vs:ve], Start: vs, End: ve}},
+		Terms: []string{"pulmonary hypertension"},
+		Mentions: []phenorag.Mention{{Term: "pulmonary hypertension", Text: noteB[ms:me],
+			Start: ms, End: me}},
+		Measurements: []phenorag.Value{{Name: "RVSP", Value: 58, Unit: "mmHg",
+			Text: noteB[vs:ve], Start: vs, End: ve}},
 	}
 	writeJSONL(t, filepath.Join(dir, SnippetsJSONL),
 		phenorag.PatientSnippets{PatientID: "p0", Notes: 1},

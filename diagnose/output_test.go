@@ -23,8 +23,8 @@ func sampleDiagnoses() []phenorag.Diagnosis {
 		{PatientID: "p1", Method: "llm", Label: phenorag.Present, Confidence: 0.9,
 			Status: phenorag.StatusOK, Rationale: "echo and diagnosis",
 			Evidence: []phenorag.Evidence{
-				{NoteID: "n2", NoteDate: at("2021-05-01"), Start: 39, End: 61,
-					Quote: noteA[39:61], Verified: true},
+				{NoteID: "n2", NoteDate: at("2021-05-01"), Start: 38, End: 61,
+					Quote: noteA[38:61], Verified: true},
 				{NoteID: "n1", NoteDate: at("2021-01-02"), Start: 12, End: 24,
 					Quote: noteA[12:24], Verified: true},
 				{NoteID: "n9", NoteDate: at("2020-01-01"), Quote: "made up", Verified: false},
@@ -209,5 +209,19 @@ func TestVerifyEvidence(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), "RVSP") {
 		t.Errorf("error holds note text: %v", err)
+	}
+}
+
+// TestWriteSampleRun writes the sample diagnoses into $PHENORAG_SAMPLE_DIR,
+// for scripts/check-parquet.sh to open with other Parquet readers; it is
+// skipped when the variable is unset.
+func TestWriteSampleRun(t *testing.T) {
+	dir := os.Getenv("PHENORAG_SAMPLE_DIR")
+	if dir == "" {
+		t.Skip("PHENORAG_SAMPLE_DIR not set")
+	}
+	if _, err := WriteDiagnoses(dir, sampleDiagnoses(),
+		WriteOptions{Provenance: sampleProv}); err != nil {
+		t.Fatal(err)
 	}
 }
