@@ -1,0 +1,51 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/phenorag/phenorag/mapreduce"
+)
+
+// logEvery is the longest gap between progress lines when no bar is shown.
+const logEvery = 30 * time.Second
+
+// newProgress returns the engine's progress callback: a bar on stderr when
+// it is a terminal, otherwise a log line at most every 30 seconds. total is
+// the number of patients, or -1 when unknown.
+func newProgress(e *env, quiet bool, total int) func(mapreduce.Stats) {
+	if !quiet && isTerminal(e.stderr) {
+		bar := progressbar.NewOptions64(int64(total), progressbar.OptionSetWriter(e.stderr),
+			progressbar.OptionSetDescription("patients"), progressbar.OptionShowCount(),
+			progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(250*time.Millisecond),
+			progressbar.OptionShowDescriptionAtLineEnd(), progressbar.OptionClearOnFinish())
+		return func(s mapreduce.Stats) {
+			bar.Describe(fmt.Sprintf("calls %d, cache hits %d, tokens %d, errors %d",
+				s.Calls, s.CacheHits, s.PromptTokens+s.OutputTokens, s.Errors))
+			bar.Set(s.Patients)
+		}
+	}
+	last := time.Now()
+	return func(s mapreduce.Stats) {
+		if time.Since(last) < logEvery {
+			return
+		}
+		last = time.Now()
+		e.log.Info("progress", "patients", s.Patients, "of", total, "calls", s.Calls,
+			"cache_hits", s.CacheHits, "errors", s.Errors,
+			"tokens", s.PromptTokens+s.OutputTokens)
+	}
+}
+
+// isTerminal reports whether w is a character device, such as a terminal.
+func isTerminal(w any) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}

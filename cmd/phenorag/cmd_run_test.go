@@ -1,0 +1,120 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/ollama/ollama/api"
+
+	"github.com/phenorag/phenorag"
+	"github.com/phenorag/phenorag/mapreduce/ollama/ollamatest"
+)
+
+// chartReviewer answers like a model that finds "has pulmonary
+// hypertension" in the excerpts and quotes it.
+func chartReviewer(req api.ChatRequest) (string, int, int) {
+	prompt := req.Messages[len(req.Messages)-1].Content
+	_, excerpts, _ := strings.Cut(prompt, "Excerpts:")
+	label, quote := "absent", ""
+	if m := regexp.MustCompile(`[^.\n]*has pulmonary hypertension`).FindString(excerpts); m != "" {
+		label, quote = "present", strings.TrimSpace(m)
+	}
+	out, _ := json.Marshal(map[string]string{"snippet": "S1", "quote": quote,
+		"rationale": "as quoted", "label": label})
+	return string(out), len(prompt) / 4, 20
+}
+
+func writeSnippets(t *testing.T, dir string, ps ...phenorag.PatientSnippets) string {
+	t.Helper()
+	var b bytes.Buffer
+	for _, p := range ps {
+		line, _ := json.Marshal(p)
+		b.Write(append(line, '\n'))
+	}
+	path := filepath.Join(dir, "snippets.in.jsonl")
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func snippetOf(patient, note, text string) phenorag.Snippet {
+	return phenorag.Snippet{PatientID: patient, NoteID: note, Start: 0, End: len(text),
+		Text: text, Score: 1}
+}
+
+func TestRunCommand(t *testing.T) {
+	srv := ollamatest.NewServer(t, ollamatest.WithResponder(chartReviewer))
+	dir := t.TempDir()
+	in := writeSnippets(t, dir,
+		phenorag.PatientSnippets{PatientID: "p1", Notes: 2, Snippets: []phenorag.Snippet{
+			snippetOf("p1", "n1", "Cath 2021: the patient has pulmonary hypertension.")}},
+		phenorag.PatientSnippets{PatientID: "p2", Notes: 1, Snippets: []phenorag.Snippet{
+			snippetOf("p2", "n2", "pH 7.31 on ABG.")}},
+		phenorag.PatientSnippets{PatientID: "p3", Notes: 5},
+	)
+	out := filepath.Join(dir, "out")
+	args := []string{"run", "--snippets", in, "--model", "stories", "--ollama", srv.URL,
+		"--out", out, "--num-ctx", "2048", "--num-predict", "128"}
+
+	var stdout, stderr bytes.Buffer
+	if code := mainCode(args, &stdout, &stderr); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	for _, name := range []string{"manifest.json", "snippets.jsonl", "answers.jsonl",
+		"diagnoses.jsonl", "diagnoses.csv", "diagnoses.parquet", "cohort.csv", "cache.db"} {
+		if _, err := os.Stat(filepath.Join(out, name)); err != nil {
+			t.Errorf("missing output: %v", err)
+		}
+	}
+	var m runManifest
+	data, err := os.ReadFile(filepath.Join(out, "manifest.json"))
+	if err != nil || json.Unmarshal(data, &m) != nil {
+		t.Fatalf("manifest: %v", err)
+	}
+	if m.Counts.Patients != 3 || m.Counts.OK+m.Counts.Errors != 3 || m.Counts.Calls != 2 ||
+		m.Provenance.ModelDigest != ollamatest.DefaultModel.Digest || m.Provenance.PromptHash == "" {
+		t.Errorf("manifest %+v", m)
+	}
+	first, _ := os.ReadFile(filepath.Join(out, "diagnoses.jsonl"))
+	if !strings.Contains(string(first), `"patient_id":"p1","method":"llm","label":"present"`) {
+		t.Errorf("diagnoses.jsonl:\n%s", first)
+	}
+	if strings.Contains(stderr.String(), "has pulmonary") {
+		t.Errorf("note text reached the log:\n%s", stderr.String())
+	}
+
+	// A rerun takes every answer from the cache.
+	chats := srv.Calls("/api/chat")
+	stderr.Reset()
+	if code := mainCode(args, &stdout, &stderr); code != exitOK {
+		t.Fatalf("rerun exit %d: %s", code, stderr.String())
+	}
+	if srv.Calls("/api/chat") != chats {
+		t.Errorf("rerun sent %d more chat calls", srv.Calls("/api/chat")-chats)
+	}
+	second, _ := os.ReadFile(filepath.Join(out, "diagnoses.jsonl"))
+	if strings.Count(string(second), `"status":"ok"`) != 3 {
+		t.Errorf("rerun diagnoses:\n%s", second)
+	}
+}
+
+func TestRunCommandUsage(t *testing.T) {
+	tests := [][]string{
+		{"run", "--model", "m", "--out", "o"},
+		{"run", "--snippets", "s", "--index", "i", "--model", "m", "--out", "o"},
+		{"run", "--snippets", "s", "--model", "m"},
+		{"run", "--snippets", "s", "--model", "m", "--out", "o", "--reduce", "vote"},
+	}
+	for _, args := range tests {
+		var stdout, stderr bytes.Buffer
+		if code := mainCode(args, &stdout, &stderr); code != exitUsage {
+			t.Errorf("%v: exit %d, want %d (%s)", args, code, exitUsage, stderr.String())
+		}
+	}
+}
