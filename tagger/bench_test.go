@@ -108,6 +108,7 @@ type regexpTagger struct {
 	scope    int
 	triggers []*regexp.Regexp
 	rules    []phenotype.Trigger
+	sc       scratch
 }
 
 func newRegexpTagger(b *testing.B) *regexpTagger {
@@ -132,7 +133,7 @@ func newRegexpTagger(b *testing.B) *regexpTagger {
 // tag finds every trigger in the sentence around the mention; it does the
 // matching work of a tagger, without the scope logic, which costs little.
 func (rt *regexpTagger) tag(text string, start, end int) int {
-	from, to := sentenceAround(text, start, end)
+	from, to := rt.sc.sentenceAround(text, start, end)
 	found := 0
 	for _, re := range rt.triggers {
 		found += len(re.FindAllStringIndex(text[from:to], -1))

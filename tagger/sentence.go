@@ -1,125 +1,64 @@
 package tagger
 
-import "strings"
+import (
+	"sort"
+	"strings"
 
-// maxSentence bounds how far, in bytes, the search for a sentence's ends
-// goes from a mention, so that text without punctuation costs no more than
-// a long sentence.
-const maxSentence = 1000
+	"github.com/phenorag/phenorag/ingest"
+)
 
 // maxSection bounds how far back, in bytes, the search for a mention's
 // section header goes.
 const maxSection = 16 << 10
 
-// sentenceAround returns the bounds of the sentence holding text[start:end]:
-// text from the end of the previous sentence up to and including the
-// punctuation that ends this one.
-func sentenceAround(text string, start, end int) (from, to int) {
-	from = max(0, start-maxSentence)
-	for i := start - 1; i >= from; i-- {
-		if endsSentence(text, i) {
+// sentenceAround returns the bounds of the sentence holding text[start:end]
+// (of the sentences, should the mention straddle a boundary), as ingest
+// splits the text. The split is kept in sc, so tagging the mentions of one
+// note one after another splits it once.
+func (sc *scratch) sentenceAround(text string, start, end int) (from, to int) {
+	if !sc.split || sc.text != text {
+		sc.text, sc.sents, sc.split = text, ingest.Sentences(text), true
+	}
+	ss := sc.sents
+	i := sort.Search(len(ss), func(i int) bool { return ss[i].End > start })
+	if i == len(ss) || ss[i].Start >= end {
+		return start, end
+	}
+	j := i
+	for j+1 < len(ss) && ss[j+1].Start < end {
+		j++
+	}
+	return narrowToItem(text, min(ss[i].Start, start), max(ss[j].End, end), start, end)
+}
+
+// narrowToItem narrows the sentence text[from:to] around the mention
+// text[start:end] to one item of a numbered list written on one line, as in
+// "1) Esophagitis s/p biopsy 2) Large hiatal hernia": the scope of a trigger
+// in one item does not reach into the next.
+func narrowToItem(text string, from, to, start, end int) (int, int) {
+	for i := start - 1; i > from; i-- {
+		if isSpaceASCII(text[i]) && numberedItemAt(text, i+1) {
 			from = i + 1
 			break
 		}
 	}
-	to = min(len(text), end+maxSentence)
 	for i := end; i < to; i++ {
-		if endsSentence(text, i) {
-			to = i + 1
+		if isSpaceASCII(text[i]) && numberedItemAt(text, i+1) {
+			to = i
 			break
 		}
 	}
 	return from, to
 }
 
-// endsSentence reports whether a sentence ends with text[i]: a full stop,
-// question or exclamation mark before white space (but not the stop of an
-// abbreviation such as "e.g." or "Dr."), or a line break that ends a
-// paragraph, a header line, or precedes a list item or a header.
-func endsSentence(text string, i int) bool {
-	switch text[i] {
-	case '.':
-		return (i+1 == len(text) || isSpaceASCII(text[i+1])) && !abbreviationBefore(text, i)
-	case '!', '?':
-		return i+1 == len(text) || isSpaceASCII(text[i+1])
-	case '\n':
-		return lineEndsWithColon(text, i) || startsBlock(text, i+1)
-	case ' ', '\t':
-		return numberedItemAt(text, i+1)
-	}
-	return false
-}
-
-// numberedItemAt reports whether text[i:] opens an item of a list written
-// on one line, such as "2) Large hiatal hernia".
+// numberedItemAt reports whether text[i:] opens an item of a numbered list,
+// such as "2) Large hiatal hernia".
 func numberedItemAt(text string, i int) bool {
 	j := i
 	for j < len(text) && j-i < 2 && '0' <= text[j] && text[j] <= '9' {
 		j++
 	}
 	return j > i && j+1 < len(text) && text[j] == ')' && isSpaceASCII(text[j+1])
-}
-
-// abbreviationBefore reports whether the full stop at text[i] ends a short
-// abbreviation: a single letter ("e.g.", "M.D.") or a common title.
-func abbreviationBefore(text string, i int) bool {
-	j := i
-	for j > 0 && isAlnumASCII(text[j-1]) {
-		j--
-	}
-	word := text[j:i]
-	for _, a := range abbreviations {
-		if strings.EqualFold(word, a) {
-			return true
-		}
-	}
-	return i-j == 1 && j > 0 && text[j-1] == '.'
-}
-
-// abbreviations end with a full stop that does not end the sentence.
-var abbreviations = []string{"dr", "mr", "mrs", "ms", "vs", "st", "approx", "hx", "pt"}
-
-// lineEndsWithColon reports whether the line ending at text[i] ends with
-// a colon, as a header line does.
-func lineEndsWithColon(text string, i int) bool {
-	for j := i - 1; j >= 0; j-- {
-		switch c := text[j]; c {
-		case ' ', '\t', '\r':
-			continue
-		case ':':
-			return true
-		default:
-			return false
-		}
-	}
-	return false
-}
-
-// startsBlock reports whether the line beginning at text[i] is blank, a
-// list item ("- ", "* ", "1. ", "2) ") or a section header.
-func startsBlock(text string, i int) bool {
-	for i < len(text) && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r') {
-		i++
-	}
-	if i == len(text) || text[i] == '\n' {
-		return true
-	}
-	switch text[i] {
-	case '-', '*', '#':
-		return true
-	}
-	if strings.HasPrefix(text[i:], "•") {
-		return true
-	}
-	j := i
-	for j < len(text) && '0' <= text[j] && text[j] <= '9' {
-		j++
-	}
-	if j > i && j < len(text) && (text[j] == '.' || text[j] == ')') {
-		return true
-	}
-	_, _, ok := headerAt(text, i)
-	return ok
 }
 
 // headerAt reports whether the line beginning at text[i] opens with a

@@ -4,10 +4,11 @@
 // ("mother had PAH").
 //
 // The trigger phrases come from a phenotype definition, not from code. New
-// compiles them once into a trie of lower-case words; Tag then reads only the
-// sentence around a mention, and the lines above it when the definition
-// names section headers, so tagging costs about the same for a short note
-// as for a long one.
+// compiles them once into a trie of lower-case words. Tag splits the note
+// into sentences with ingest.Sentences (once per note when its mentions are
+// tagged one after another), then reads only the sentence around the
+// mention, and the lines above it when the definition names section
+// headers.
 //
 // A trigger's scope reaches over at most Scope words in its direction(s),
 // and stops at the end of the sentence and at a terminating trigger (such as
@@ -22,6 +23,7 @@ import (
 	"sync"
 
 	"github.com/phenorag/phenorag"
+	"github.com/phenorag/phenorag/ingest"
 	"github.com/phenorag/phenorag/phenotype"
 )
 
@@ -91,6 +93,11 @@ type scratch struct {
 	nth     []int // nth[i] is the number of words before toks[i]
 	matches []match
 	key     []byte
+
+	// text is the note last split into sentences, sents its sentences.
+	text  string
+	sents []ingest.Sentence
+	split bool
 }
 
 // match is a trigger found at toks[from:to].
@@ -187,7 +194,7 @@ func (t *Tagger) Tag(text string, start, end int) phenorag.Context {
 	}
 	sc := t.pool.Get().(*scratch)
 	defer t.pool.Put(sc)
-	from, to := sentenceAround(text, start, end)
+	from, to := sc.sentenceAround(text, start, end)
 	ctx := t.tagSentence(sc, text, from, to, start, end)
 	if t.sections.next != nil {
 		setCategory(&ctx, t.sectionAt(sc, text, start))

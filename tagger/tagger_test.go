@@ -177,7 +177,7 @@ func TestTriggerMechanics(t *testing.T) {
 		{"other categories do not stop a scope", rules(t, 9, "no=negated", "history of=historical"),
 			"no history of X", "X", phenorag.Context{Negated: true, Historical: true}},
 		{"sentence end", rules(t, 9, "no=negated"),
-			"No A. X here.", "X", isAffirmed},
+			"No cough. X here.", "X", isAffirmed},
 		{"abbreviation is no sentence end", rules(t, 9, "no=negated"),
 			"No e.g. X here.", "X", isNegated},
 		{"trigger inside the mention is ignored", rules(t, 9, "no=negated"),
