@@ -33,7 +33,8 @@ func (c *Client) Check(ctx context.Context) (ModelInfo, error) {
 		}
 		if info.Digest != "" && digest != info.Digest {
 			return info, fmt.Errorf("ollama check: model %s differs between endpoints: "+
-				"digest %s at %s, %s at %s", c.cfg.Model, info.Digest, info.Endpoints[0], digest, ep.url)
+				"digest %s at %s, %s at %s",
+				c.cfg.Model, info.Digest, info.Endpoints[0], digest, ep.url)
 		}
 		if info.ServerVersion == "" {
 			info.ServerVersion = version
@@ -45,7 +46,8 @@ func (c *Client) Check(ctx context.Context) (ModelInfo, error) {
 }
 
 // checkEndpoint returns one endpoint's server version and model digest.
-func (c *Client) checkEndpoint(ctx context.Context, ep *endpoint) (version, digest string, err error) {
+func (c *Client) checkEndpoint(ctx context.Context, ep *endpoint) (
+	version, digest string, err error) {
 	ctx, cancel := context.WithTimeoutCause(ctx, checkTimeout, ErrTimeout)
 	defer cancel()
 

@@ -100,7 +100,8 @@ func (c *Client) Chat(ctx context.Context, req Request) (Response, error) {
 	for attempt := 1; ; attempt++ {
 		t, err := c.router.acquire(ctx)
 		if err != nil {
-			return Response{Attempts: attempt - 1}, fmt.Errorf("ollama chat: waiting for a slot: %w", err)
+			err = fmt.Errorf("ollama chat: waiting for a slot: %w", err)
+			return Response{Attempts: attempt - 1}, err
 		}
 		resp, err := c.attempt(ctx, t.ep, req, opts)
 		c.router.release(t, outcomeOf(err))
@@ -109,7 +110,8 @@ func (c *Client) Chat(ctx context.Context, req Request) (Response, error) {
 			return resp, nil
 		}
 		if ctx.Err() != nil {
-			return resp, fmt.Errorf("ollama chat at %s (attempt %d): %w", t.ep.url, attempt, ctx.Err())
+			return resp, fmt.Errorf("ollama chat at %s (attempt %d): %w",
+				t.ep.url, attempt, ctx.Err())
 		}
 		err = &Error{Op: "chat", Endpoint: t.ep.url, Attempt: attempt, Err: err}
 
@@ -128,7 +130,8 @@ func (c *Client) Chat(ctx context.Context, req Request) (Response, error) {
 			}
 			retries++
 			if err := sleep(ctx, c.backoff(retries)); err != nil {
-				return resp, fmt.Errorf("ollama chat: backing off after attempt %d: %w", attempt, err)
+				return resp, fmt.Errorf("ollama chat: backing off after attempt %d: %w",
+					attempt, err)
 			}
 		default:
 			return resp, err
@@ -137,7 +140,8 @@ func (c *Client) Chat(ctx context.Context, req Request) (Response, error) {
 }
 
 // attempt makes one request to ep and checks the answer.
-func (c *Client) attempt(ctx context.Context, ep *endpoint, req Request, opts map[string]any) (Response, error) {
+func (c *Client) attempt(ctx context.Context, ep *endpoint, req Request,
+	opts map[string]any) (Response, error) {
 	ctx, cancel := context.WithTimeoutCause(ctx, c.cfg.Timeout, ErrTimeout)
 	defer cancel()
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -161,9 +162,13 @@ func TestChatFaults(t *testing.T) {
 			for i, f := range tt.faults {
 				opts = append(opts, ollamatest.WithFaultAt(i+1, f))
 			}
-			opts = append(opts, ollamatest.WithSlowDelay(time.Minute))
+			opts = append(opts, ollamatest.WithSlowDelay(time.Hour))
 			srv := ollamatest.NewServer(t, opts...)
-			c := newTestClient(t, Config{Retries: tt.retries, Timeout: 300 * time.Millisecond}, srv.URL)
+			timeout := time.Minute
+			if slices.Contains(tt.faults, ollamatest.FaultSlow) {
+				timeout = time.Second // the slow answer must time out; the next must not
+			}
+			c := newTestClient(t, Config{Retries: tt.retries, Timeout: timeout}, srv.URL)
 
 			resp, err := c.Chat(context.Background(), Request{Prompt: "p", Schema: answerSchema})
 			if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) {
@@ -187,12 +192,13 @@ func faults(fs ...ollamatest.Fault) []ollamatest.Fault { return fs }
 func TestChatDoublesNumPredictAfterCutOff(t *testing.T) {
 	srv := ollamatest.NewServer(t, ollamatest.WithFaultAt(1, ollamatest.FaultLength))
 	c := newTestClient(t, Config{Options: map[string]any{"num_predict": 100}}, srv.URL)
-	if _, err := c.Chat(context.Background(), Request{Prompt: "p", Schema: answerSchema}); err != nil {
+	_, err := c.Chat(context.Background(), Request{Prompt: "p", Schema: answerSchema})
+	if err != nil {
 		t.Fatalf("Chat: %v", err)
 	}
 	log := srv.Log()
-	if got := []any{log[0].Options["num_predict"], log[1].Options["num_predict"]}; got[0] != 100.0 ||
-		got[1] != 200.0 {
+	got := []any{log[0].Options["num_predict"], log[1].Options["num_predict"]}
+	if got[0] != 100.0 || got[1] != 200.0 {
 		t.Errorf("num_predict per attempt = %v, want [100 200]", got)
 	}
 	if log[0].Options["num_ctx"] != log[1].Options["num_ctx"] {
@@ -318,7 +324,8 @@ func runConcurrently(t *testing.T, c *Client, n int) []error {
 	for range 2 * c.Slots() {
 		wg.Go(func() {
 			for i := range jobs {
-				_, errs[i] = c.Chat(context.Background(), Request{Prompt: "p", Schema: answerSchema})
+				req := Request{Prompt: "p", Schema: answerSchema}
+				_, errs[i] = c.Chat(context.Background(), req)
 			}
 		})
 	}

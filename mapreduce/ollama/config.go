@@ -73,7 +73,8 @@ func (cfg Config) withDefaults() (Config, error) {
 	}
 	for i, ep := range cfg.Endpoints {
 		if ep.Slots < 1 {
-			return cfg, fmt.Errorf("ollama config: endpoint %d (%s): slots %d < 1", i+1, ep.URL, ep.Slots)
+			return cfg, fmt.Errorf("ollama config: endpoint %d (%s): slots %d < 1",
+				i+1, ep.URL, ep.Slots)
 		}
 	}
 

@@ -43,7 +43,8 @@ func TestRealServer(t *testing.T) {
 	}
 	t.Logf("model %s digest %s server %s", info.Model, info.Digest, info.ServerVersion)
 
-	req := ollama.Request{System: "Answer in JSON.", Prompt: "Once upon a time", Schema: smallSchema}
+	req := ollama.Request{System: "Answer in JSON.", Prompt: "Once upon a time",
+		Schema: smallSchema}
 	resp, err := c.Chat(ctx, req)
 	if err != nil {
 		t.Fatalf("Chat: %v", err)

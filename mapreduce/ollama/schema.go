@@ -67,7 +67,8 @@ func validate(rawSchema, answer []byte) error {
 
 // check validates v at path against s.
 func (s *schema) check(path string, v any) error {
-	if len(s.Type) > 0 && !slices.ContainsFunc(s.Type, func(t string) bool { return isType(t, v) }) {
+	ofType := func(t string) bool { return isType(t, v) }
+	if len(s.Type) > 0 && !slices.ContainsFunc(s.Type, ofType) {
 		return fmt.Errorf("%s: want type %v, got %s", path, []string(s.Type), typeName(v))
 	}
 	if err := s.checkConst(path, v); err != nil {
@@ -90,7 +91,8 @@ func (s *schema) checkConst(path string, v any) error {
 	if s.Const != nil && !sameJSON(*s.Const, v) {
 		return fmt.Errorf("%s: not the const value", path)
 	}
-	if len(s.Enum) > 0 && !slices.ContainsFunc(s.Enum, func(e json.RawMessage) bool { return sameJSON(e, v) }) {
+	matches := func(e json.RawMessage) bool { return sameJSON(e, v) }
+	if len(s.Enum) > 0 && !slices.ContainsFunc(s.Enum, matches) {
 		return fmt.Errorf("%s: not one of the %d enum values", path, len(s.Enum))
 	}
 	return nil
@@ -102,7 +104,8 @@ func (s *schema) checkObject(path string, obj map[string]any) error {
 			return fmt.Errorf("%s: required property %q missing", path, name)
 		}
 	}
-	closed := s.AdditionalProperties != nil && string(bytes.TrimSpace(*s.AdditionalProperties)) == "false"
+	closed := s.AdditionalProperties != nil &&
+		string(bytes.TrimSpace(*s.AdditionalProperties)) == "false"
 	for name, val := range obj {
 		sub, ok := s.Properties[name]
 		if !ok {

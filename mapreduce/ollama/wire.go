@@ -22,12 +22,14 @@ const (
 // pieces when the server streams. It speaks the wire protocol directly with
 // the api package's types: the api client allocates an 8 MB line buffer per
 // call, which costs more than the rest of a call to a fast server.
-func (c *Client) postChat(ctx context.Context, ep *endpoint, areq *api.ChatRequest) (api.ChatResponse, error) {
+func (c *Client) postChat(ctx context.Context, ep *endpoint,
+	areq *api.ChatRequest) (api.ChatResponse, error) {
 	body, err := json.Marshal(areq)
 	if err != nil {
 		return api.ChatResponse{}, fmt.Errorf("%w: encoding request: %w", ErrRequest, err)
 	}
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, ep.url+"/api/chat", bytes.NewReader(body))
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, ep.url+"/api/chat",
+		bytes.NewReader(body))
 	if err != nil {
 		return api.ChatResponse{}, fmt.Errorf("%w: %w", ErrRequest, err)
 	}
@@ -77,8 +79,8 @@ func readAnswer(ctx context.Context, body io.Reader) (api.ChatResponse, error) {
 		case ctx.Err() != nil:
 			return api.ChatResponse{}, classify(ctx, err)
 		case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
-			return api.ChatResponse{}, fmt.Errorf("%w: connection closed before the answer was complete",
-				ErrUnreachable)
+			return api.ChatResponse{}, fmt.Errorf(
+				"%w: connection closed before the answer was complete", ErrUnreachable)
 		case isDecodeError(err):
 			return api.ChatResponse{}, fmt.Errorf("%w: response is not Ollama's JSON", ErrProtocol)
 		default:
