@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"strings"
 )
 
 // maxRecordBytes bounds one CSV record, so that a lost quote cannot make the
@@ -19,7 +20,10 @@ type csvReader struct {
 	br     *bufio.Reader
 	comma  byte
 	line   int // lines fully consumed so far
-	buf    []byte
+	// rec collects the bytes of the current record's fields, which then
+	// share its string without a further copy.
+	rec    strings.Builder
+	hint   int // the size of the last record, to allocate the next at once
 	ends   []int
 	fields []string
 }
@@ -42,10 +46,12 @@ func (r *csvReader) read() ([]string, int, error) {
 		return nil, r.line + 1, err
 	}
 	start := r.line + 1
-	r.buf, r.ends = r.buf[:0], r.ends[:0]
+	r.rec = strings.Builder{}
+	r.rec.Grow(r.hint)
+	r.ends = r.ends[:0]
 	for {
 		last, err := r.field()
-		r.ends = append(r.ends, len(r.buf))
+		r.ends = append(r.ends, r.rec.Len())
 		var fault *csvFault
 		if errors.As(err, &fault) {
 			r.skipLine()
@@ -58,7 +64,8 @@ func (r *csvReader) read() ([]string, int, error) {
 			break
 		}
 	}
-	s := string(r.buf)
+	s := r.rec.String()
+	r.hint = len(s)
 	r.fields = r.fields[:0]
 	prev := 0
 	for _, e := range r.ends {
@@ -91,7 +98,7 @@ func (r *csvReader) skipBlankLines() error {
 	}
 }
 
-// field reads one field into r.buf and reports whether it ended the record.
+// field reads one field into r.rec and reports whether it ended the record.
 func (r *csvReader) field() (last bool, err error) {
 	b, err := r.br.Peek(1)
 	if err == io.EOF {
@@ -108,7 +115,7 @@ func (r *csvReader) field() (last bool, err error) {
 }
 
 func (r *csvReader) unquoted() (bool, error) {
-	start := len(r.buf)
+	cr := false // a CR held back from the end of the last chunk
 	for {
 		if _, err := r.br.Peek(1); err == io.EOF {
 			return true, nil
@@ -120,20 +127,30 @@ func (r *csvReader) unquoted() (bool, error) {
 			if c != r.comma && c != '\n' {
 				continue
 			}
-			r.buf = append(r.buf, b[:i]...)
+			field := b[:i]
+			if c == '\n' && i > 0 && field[i-1] == '\r' {
+				field = field[:i-1]
+			}
+			if cr && (c != '\n' || i > 0) {
+				r.rec.WriteByte('\r')
+			}
+			r.rec.Write(field)
 			r.br.Discard(i + 1)
-			if c == r.comma {
-				return false, nil
+			if c == '\n' {
+				r.line++
 			}
-			r.line++
-			if n := len(r.buf); n > start && r.buf[n-1] == '\r' {
-				r.buf = r.buf[:n-1]
-			}
-			return true, nil
+			return c == '\n', nil
 		}
-		r.buf = append(r.buf, b...)
+		if cr {
+			r.rec.WriteByte('\r')
+		}
+		n := len(b)
+		if cr = b[n-1] == '\r'; cr {
+			n--
+		}
+		r.rec.Write(b[:n])
 		r.br.Discard(len(b))
-		if len(r.buf) > maxRecordBytes {
+		if r.rec.Len() > maxRecordBytes {
 			return false, &csvFault{"record longer than 64 MiB"}
 		}
 	}
@@ -145,10 +162,10 @@ func (r *csvReader) quoted() (bool, error) {
 		r.line += bytes.Count(s, []byte{'\n'})
 		switch err {
 		case nil:
-			r.buf = append(r.buf, s[:len(s)-1]...)
+			r.rec.Write(s[:len(s)-1])
 		case bufio.ErrBufferFull:
-			r.buf = append(r.buf, s...)
-			if len(r.buf) > maxRecordBytes {
+			r.rec.Write(s)
+			if r.rec.Len() > maxRecordBytes {
 				return false, &csvFault{"record longer than 64 MiB"}
 			}
 			continue
@@ -175,7 +192,7 @@ func (r *csvReader) afterQuote() (last, done bool, err error) {
 	}
 	switch {
 	case b[0] == '"':
-		r.buf = append(r.buf, '"')
+		r.rec.WriteByte('"')
 		r.br.Discard(1)
 		return false, false, nil
 	case b[0] == r.comma:

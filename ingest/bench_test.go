@@ -1,0 +1,301 @@
+package ingest
+
+import (
+	"bufio"
+	"compress/gzip"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow/go/v17/arrow"
+
+	"github.com/phenorag/phenorag"
+)
+
+// benchMB returns the size of note text the benchmarks generate: def MB,
+// or PHENORAG_BENCH_MB.
+func benchMB(tb testing.TB, def int) int {
+	tb.Helper()
+	s := os.Getenv("PHENORAG_BENCH_MB")
+	if s == "" {
+		return def
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n <= 0 {
+		tb.Fatalf("PHENORAG_BENCH_MB=%q is not a positive number", s)
+	}
+	return n
+}
+
+// benchSentences are the pieces synthetic notes are made of: commas,
+// quotes, CR LF and blank lines included, so the CSV writer must quote.
+var benchSentences = []string{
+	"Patient is a 67 year old woman with progressive dyspnea on exertion.",
+	"Echocardiogram shows RVSP 58 mmHg, moderate TR, \"D-shaped\" septum.",
+	"Right heart catheterization: mPAP 34 mmHg, PAWP 12 mmHg, PVR 4.1 WU.",
+	"No evidence of pulmonary embolism on CTA.",
+	"Continue sildenafil 20 mg p.o. t.i.d. and furosemide.",
+	"HISTORY OF PRESENT ILLNESS:",
+	"Seen by Dr. Smith in pulmonary clinic; 6MWD 320 m.",
+	"Denies chest pain, syncope or palpitations.",
+	"ASSESSMENT AND PLAN:\r\n1. Pulmonary hypertension, group 1.",
+	"Family history of PH in her brother.",
+}
+
+// genNote returns a note of about size bytes.
+func genNote(r *rand.Rand, i, size int) phenorag.Note {
+	var b strings.Builder
+	for b.Len() < size {
+		b.WriteString(benchSentences[r.IntN(len(benchSentences))])
+		switch r.IntN(6) {
+		case 0:
+			b.WriteString("\n\n")
+		case 1:
+			b.WriteString("\r\n")
+		default:
+			b.WriteByte(' ')
+		}
+	}
+	return phenorag.Note{ID: strconv.Itoa(i), PatientID: "p" + strconv.Itoa(i/20),
+		Date: time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i%2000),
+		Type: "progress note", Title: "Progress note", Text: b.String()}
+}
+
+// genNotes calls fn with notes holding mb megabytes of text in total.
+func genNotes(mb int, fn func(phenorag.Note)) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for i, total := 0, 0; total < mb<<20; i++ {
+		n := genNote(r, i, 500+r.IntN(3000))
+		total += len(n.Text)
+		fn(n)
+	}
+}
+
+var noteHeader = []string{"note_id", "patient_id", "note_date", "note_type", "note_title", "text"}
+
+func noteRecord(n phenorag.Note) []string {
+	return []string{n.ID, n.PatientID, n.Date.Format(time.DateOnly), n.Type, n.Title, n.Text}
+}
+
+// writeBenchCSV writes a notes CSV (gzipped if gz) of mb megabytes of text.
+func writeBenchCSV(tb testing.TB, path string, mb int, gz bool) {
+	tb.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var w io.Writer = f
+	var zw *gzip.Writer
+	if gz {
+		zw = gzip.NewWriter(f)
+		w = zw
+	}
+	bw := bufio.NewWriterSize(w, 1<<20)
+	cw := csv.NewWriter(bw)
+	cw.Write(noteHeader)
+	genNotes(mb, func(n phenorag.Note) { cw.Write(noteRecord(n)) })
+	cw.Flush()
+	closeAll(tb, cw.Error(), bw.Flush(), closeIf(zw), f.Close())
+}
+
+func closeIf(zw *gzip.Writer) error {
+	if zw == nil {
+		return nil
+	}
+	return zw.Close()
+}
+
+func closeAll(tb testing.TB, errs ...error) {
+	tb.Helper()
+	for _, err := range errs {
+		if err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
+func writeBenchJSONL(tb testing.TB, path string, mb int) {
+	tb.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	bw := bufio.NewWriterSize(f, 1<<20)
+	enc := json.NewEncoder(bw)
+	genNotes(mb, func(n phenorag.Note) {
+		rec := noteRecord(n)
+		m := make(map[string]string, len(rec))
+		for i, k := range noteHeader {
+			m[k] = rec[i]
+		}
+		enc.Encode(m)
+	})
+	closeAll(tb, bw.Flush(), f.Close())
+}
+
+func writeBenchParquet(tb testing.TB, path string, mb int) {
+	tb.Helper()
+	s := arrow.BinaryTypes.String
+	w := newPQWriter(tb, path,
+		arrow.Field{Name: "note_id", Type: s}, arrow.Field{Name: "patient_id", Type: s},
+		arrow.Field{Name: "note_date", Type: arrow.FixedWidthTypes.Date32},
+		arrow.Field{Name: "note_type", Type: s}, arrow.Field{Name: "note_title", Type: s},
+		arrow.Field{Name: "text", Type: s})
+	genNotes(mb, func(n phenorag.Note) { w.row(n.ID, n.PatientID, n.Date, n.Type, n.Title, n.Text) })
+	w.close()
+}
+
+// benchFile is one generated input.
+type benchFile struct {
+	name, path string
+	gz         bool
+}
+
+// writeBenchFiles writes the same notes in every benchmarked format.
+func writeBenchFiles(tb testing.TB, dir string, mb int) []benchFile {
+	tb.Helper()
+	files := []benchFile{
+		{name: "csv", path: filepath.Join(dir, "notes.csv")},
+		{name: "csv.gz", path: filepath.Join(dir, "notes.csv.gz"), gz: true},
+		{name: "jsonl", path: filepath.Join(dir, "notes.jsonl")},
+		{name: "parquet", path: filepath.Join(dir, "notes.parquet")},
+	}
+	writeBenchCSV(tb, files[0].path, mb, false)
+	writeBenchCSV(tb, files[1].path, mb, true)
+	writeBenchJSONL(tb, files[2].path, mb)
+	writeBenchParquet(tb, files[3].path, mb)
+	return files
+}
+
+// rawRead returns the fastest of three reads of the file into io.Discard,
+// through gzip for a gzipped file: the floor any parser of it stands on.
+func rawRead(tb testing.TB, f benchFile) time.Duration {
+	tb.Helper()
+	best := time.Duration(1 << 62)
+	for range 3 {
+		start := time.Now()
+		fh, err := os.Open(f.path)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		var r io.Reader = fh
+		if f.gz {
+			if r, err = gzip.NewReader(fh); err != nil {
+				tb.Fatal(err)
+			}
+		}
+		if _, err := io.Copy(io.Discard, r); err != nil {
+			tb.Fatal(err)
+		}
+		fh.Close()
+		best = min(best, time.Since(start))
+	}
+	return best
+}
+
+// BenchmarkReadNotes reports the note text parsed per second for each
+// format, and how many times longer parsing takes than reading the same
+// file into io.Discard (x-raw; the raw read of a gzipped file includes
+// decompression). Parquet's raw read is of its compressed bytes, so its
+// x-raw counts decompression and decoding too.
+func BenchmarkReadNotes(b *testing.B) {
+	files := writeBenchFiles(b, b.TempDir(), benchMB(b, 20))
+	for _, f := range files {
+		b.Run(f.name, func(b *testing.B) {
+			raw := rawRead(b, f)
+			textBytes := 0
+			b.ResetTimer()
+			for range b.N {
+				textBytes = 0
+				_, err := ReadNotes(context.Background(), []string{f.path}, Options{},
+					func(n phenorag.Note) error {
+						textBytes += len(n.Text)
+						return nil
+					})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			perOp := b.Elapsed() / time.Duration(b.N)
+			b.ReportMetric(float64(textBytes)/1e6/perOp.Seconds(), "text-MB/s")
+			b.ReportMetric(float64(textBytes)/1e6/raw.Seconds(), "raw-MB/s")
+			b.ReportMetric(float64(perOp)/float64(raw), "x-raw")
+		})
+	}
+}
+
+// childEnv names the file a re-executed test binary reads (see
+// TestMemoryChild).
+const childEnv = "PHENORAG_INGEST_CHILD"
+
+// TestMemoryChild is not a test of its own: BenchmarkReadNotesMemory runs
+// the test binary again with childEnv set, so that the peak RSS the parent
+// reads from the child's rusage is that of one read alone.
+func TestMemoryChild(t *testing.T) {
+	path := os.Getenv(childEnv)
+	if path == "" {
+		t.Skip("run by BenchmarkReadNotesMemory")
+	}
+	n := 0
+	_, err := ReadNotes(context.Background(), []string{path}, Options{},
+		func(phenorag.Note) error { n++; return nil })
+	if err != nil || n == 0 {
+		t.Fatalf("read %d notes: %v", n, err)
+	}
+}
+
+// childPeakRSS reads path in a child process and returns its peak RSS.
+func childPeakRSS(b *testing.B, path string) int64 {
+	b.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestMemoryChild$", "-test.count=1")
+	cmd.Env = append(os.Environ(), childEnv+"="+path)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("child: %v\n%s", err, out)
+	}
+	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	if !ok {
+		b.Skip("no rusage on this system")
+	}
+	return ru.Maxrss << 10 // kilobytes on Linux
+}
+
+// BenchmarkReadNotesMemory measures the peak RSS of reading a small and a
+// ten times larger input, CSV and Parquet, each in a child process: 20 and
+// 200 MB of note text, or PHENORAG_BENCH_MB and ten times that (100 gives
+// the 100 MB vs 1 GB comparison). Streaming keeps the ratio near 1; only
+// the note-id set grows, by 16 bytes a note.
+func BenchmarkReadNotesMemory(b *testing.B) {
+	small := benchMB(b, 20)
+	dir := b.TempDir()
+	for _, format := range []string{"csv", "parquet"} {
+		b.Run(format, func(b *testing.B) {
+			var rss [2]int64
+			for i, mb := range []int{small, 10 * small} {
+				path := filepath.Join(dir, fmt.Sprintf("notes-%d.%s", mb, format))
+				if format == "csv" {
+					writeBenchCSV(b, path, mb, false)
+				} else {
+					writeBenchParquet(b, path, mb)
+				}
+				for range b.N {
+					rss[i] = childPeakRSS(b, path)
+				}
+				os.Remove(path)
+			}
+			b.ReportMetric(float64(rss[0])/(1<<20), fmt.Sprintf("MB-rss-%dMB", small))
+			b.ReportMetric(float64(rss[1])/(1<<20), fmt.Sprintf("MB-rss-%dMB", 10*small))
+			b.ReportMetric(float64(rss[1])/float64(rss[0]), "rss-ratio")
+		})
+	}
+}
