@@ -17,9 +17,9 @@ const maxRecordBytes = 64 << 20
 // which later stages need because their offsets point into the text. It
 // scans quoted fields with bufio's vectorised delimiter search.
 type csvReader struct {
-	br     *bufio.Reader
-	comma  byte
-	line   int // lines fully consumed so far
+	br    *bufio.Reader
+	comma byte
+	line  int // lines fully consumed so far
 	// rec collects the bytes of the current record's fields, which then
 	// share its string without a further copy.
 	rec    strings.Builder
