@@ -113,6 +113,12 @@ func (e *Engine) chat(ctx context.Context, req Request) (store.Entry, error) {
 }
 
 func (e *Engine) chatOnce(ctx context.Context, req Request) (Response, error) {
+	select {
+	case e.slots <- struct{}{}:
+		defer func() { <-e.slots }()
+	case <-ctx.Done():
+		return Response{}, ctx.Err()
+	}
 	e.requests.Add(1)
 	if e.cfg.CallTimeout > 0 {
 		var cancel context.CancelFunc

@@ -102,6 +102,7 @@ type Engine struct {
 	options  string
 	budget   Budget
 	flight   singleflight.Group
+	slots    chan struct{} // one token per call in flight, as many as the LLM has slots
 	requests atomic.Int64
 }
 
@@ -133,7 +134,8 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.NoSnippetConfidence == 0 {
 		cfg.NoSnippetConfidence = 0.9
 	}
-	e := &Engine{cfg: cfg, schema: cfg.Schema.JSON()}
+	e := &Engine{cfg: cfg, schema: cfg.Schema.JSON(),
+		slots: make(chan struct{}, max(cfg.LLM.Slots(), 1))}
 	var err error
 	if e.prompts, err = NewPrompts(cfg.Definition); err != nil {
 		return nil, err

@@ -120,7 +120,7 @@ func patientWith(id string, texts ...string) phenorag.PatientSnippets {
 }
 
 // newEngine returns an engine whose calls each hold one snippet.
-func newEngine(t *testing.T, llm LLM, mod func(*Config)) *Engine {
+func newEngine(t testing.TB, llm LLM, mod func(*Config)) *Engine {
 	t.Helper()
 	def, err := phenotype.Open("ph")
 	if err != nil {

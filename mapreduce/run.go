@@ -17,13 +17,17 @@ type job struct {
 }
 
 // Run maps and reduces every patient src gives and hands each result to
-// sink, in source order. One pool of workers, as many as the LLM has slots,
-// serves the calls of all patients, so the model is kept busy without being
-// flooded. A patient whose calls fail ends with status error; only a failing
+// sink, in source order. One pool of workers serves the calls of all
+// patients, with at most as many calls in flight as the LLM has slots, so
+// the model is kept busy without being flooded. A patient whose calls fail ends with status error; only a failing
 // source or sink, or ctx, stops the run. Answers already stored are reused;
 // after a cancelled run, running again repeats no finished call.
 func (e *Engine) Run(ctx context.Context, src Source, sink Sink) (Stats, error) {
-	slots := max(e.cfg.LLM.Slots(), 1)
+	slots := cap(e.slots)
+	// Twice as many workers as slots: a worker waiting for an identical call
+	// that another patient has in flight holds no slot, and the others keep
+	// the model busy meanwhile. The slots bound the calls themselves.
+	workers := 2 * slots
 	g, gctx := errgroup.WithContext(ctx)
 	jobs := make(chan job, 2*slots)
 	results := make(chan *patient, 2*slots)
@@ -32,13 +36,13 @@ func (e *Engine) Run(ctx context.Context, src Source, sink Sink) (Stats, error) 
 	window := make(chan struct{}, 8*slots+256)
 
 	var producers sync.WaitGroup
-	producers.Add(1 + slots)
+	producers.Add(1 + workers)
 	g.Go(func() error {
 		defer producers.Done()
 		defer close(jobs)
 		return e.produce(gctx, src, jobs, results, window)
 	})
-	for range slots {
+	for range workers {
 		g.Go(func() error {
 			defer producers.Done()
 			return e.work(gctx, jobs, results)
