@@ -61,45 +61,61 @@ func numberedItemAt(text string, i int) bool {
 	return j > i && j+1 < len(text) && text[j] == ')' && isSpaceASCII(text[j+1])
 }
 
+// header is a section header found at the start of a line.
+type header struct {
+	from, to int  // the header's words are text[from:to]
+	after    int  // where the text under it may begin
+	caps     bool // written in capitals, with no lower-case letter
+}
+
 // headerAt reports whether the line beginning at text[i] opens with a
 // section header: up to six words before a colon ("Family History:"), or a
-// short line in capitals with no colon ("PAST MEDICAL HISTORY"). It returns
-// the header's words as text[i:end] and where the text under it may begin.
-func headerAt(text string, i int) (end, after int, ok bool) {
-	words, upper, lower := 0, true, false
-	inWord := false
+// line of up to six words in capitals with no colon ("PAST MEDICAL HISTORY").
+func headerAt(text string, i int) (header, bool) {
+	for i < len(text) && (text[i] == ' ' || text[i] == '\t') {
+		i++
+	}
+	h := header{from: i, caps: true}
+	words, inWord := 0, false
 	for j := i; j < len(text) && j-i < 60; j++ {
 		c := text[j]
 		switch {
 		case 'a' <= c && c <= 'z':
-			lower, upper = true, false
+			h.caps = false
 		case 'A' <= c && c <= 'Z':
 		case c == ' ' || c == '/' || c == '&' || c == '-' || c == '\t':
 			inWord = false
 			continue
 		case c == ':':
-			return j, j + 1, words > 0 && words <= 6
+			h.to, h.after = j, j+1
+			return h, words > 0 && words <= 6
 		case c == '\n' || c == '\r':
-			return j, j, words > 0 && words <= 6 && upper && !lower
+			h.to, h.after = j, j
+			return h, words > 0 && words <= 6 && h.caps
 		default:
-			return 0, 0, false
+			return h, false
 		}
 		if !inWord {
 			inWord = true
 			words++
 		}
 	}
-	return 0, 0, false
+	return h, false
 }
 
 // sectionAt returns the category set by the section header above pos, or
-// pseudo when the nearest header sets none (or there is none).
+// pseudo when the nearest header sets none (or there is none). A header the
+// rules do not name ends the section above it only when it is written in
+// capitals: a label such as "Mother:" inside a family history does not.
 func (t *Tagger) sectionAt(sc *scratch, text string, pos int) category {
 	stop := max(0, pos-maxSection)
 	lineStart := strings.LastIndexByte(text[:pos], '\n') + 1
 	for {
-		if end, after, ok := headerAt(text, lineStart); ok && after <= pos {
-			return t.sectionCategory(sc, text, lineStart, end)
+		if h, ok := headerAt(text, lineStart); ok && h.after <= pos {
+			cat, known := t.sectionCategory(sc, text, h.from, h.to)
+			if known || h.caps {
+				return cat
+			}
 		}
 		if lineStart <= stop {
 			return pseudo
@@ -109,8 +125,9 @@ func (t *Tagger) sectionAt(sc *scratch, text string, pos int) category {
 }
 
 // sectionCategory looks up the header text[from:to] among the section
-// headers; an unknown header sets no category.
-func (t *Tagger) sectionCategory(sc *scratch, text string, from, to int) category {
+// headers, reporting whether it is one; a known header may set no category
+// (pseudo).
+func (t *Tagger) sectionCategory(sc *scratch, text string, from, to int) (category, bool) {
 	sc.toks = tokenize(sc.toks[:0], text, from, to)
 	n := &t.sections
 	for _, tk := range sc.toks {
@@ -119,11 +136,11 @@ func (t *Tagger) sectionCategory(sc *scratch, text string, from, to int) categor
 		}
 		sc.key = lowerKey(text[tk.start:tk.end], sc.key)
 		if n = n.next[string(sc.key)]; n == nil {
-			return pseudo
+			return pseudo, false
 		}
 	}
 	if n.rule == nil {
-		return pseudo
+		return pseudo, false
 	}
-	return n.rule.cat
+	return n.rule.cat, true
 }

@@ -92,7 +92,7 @@ func TestTagPHSentences(t *testing.T) {
 func TestSections(t *testing.T) {
 	note := "HISTORY OF PRESENT ILLNESS:\nDyspnea on exertion.\n\n" +
 		"FAMILY HISTORY:\nPulmonary hypertension in two relatives.\n" +
-		"Diabetes.\n\n" +
+		"Mother: breast cancer.\nDiabetes.\n\n" +
 		"PAST MEDICAL HISTORY:\n1. Pulmonary hypertension\n2. COPD\n\n" +
 		"Assessment: pulmonary hypertension, WHO group 3.\n"
 	tg := phTagger(t)
