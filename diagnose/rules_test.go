@@ -32,7 +32,7 @@ func meas(pid, name string, v float64, date string) phenorag.Fact {
 		Value: v, HasValue: true, Unit: "mmHg", Date: day(date)}
 }
 
-func openPH(t *testing.T) *phenotype.Definition {
+func openPH(t testing.TB) *phenotype.Definition {
 	t.Helper()
 	def, err := phenotype.Open("ph")
 	if err != nil {
@@ -64,6 +64,10 @@ func TestBaselineFacts(t *testing.T) {
 		{"icd9 without system", []phenorag.Fact{
 			code("p", "", "416.0", "2011-01-02"),
 			code("p", "ICD9CM", "4168", "2012-01-02"),
+		}, phenorag.Present, []string{"ph_codes_on_two_dates"}},
+		{"mimic icd_version as system", []phenorag.Fact{
+			code("p", "10", "I2720", "2021-01-02"),
+			code("p", "10", "I270", "2021-03-04"),
 		}, phenorag.Present, []string{"ph_codes_on_two_dates"}},
 		{"excluded chronic embolism code", []phenorag.Fact{
 			code("p", "ICD10", "I27.82", "2021-01-02"),

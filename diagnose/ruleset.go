@@ -132,18 +132,23 @@ func normalizeCodes(in []string) []string {
 	return out
 }
 
-// codeSystem reduces spellings like "ICD-10-CM" or "icd10cm" to "ICD10" or
-// "ICD9"; anything else (including empty) yields "".
+// codeSystem reduces spellings like "ICD-10-CM", "icd10cm" or "10" (as in
+// MIMIC-IV's icd_version) to "ICD10" or "ICD9"; anything else yields "".
 func codeSystem(s string) string {
-	n := strings.ToUpper(strings.NewReplacer("-", "", " ", "", "_", "").Replace(s))
+	if s == "ICD10" || s == "ICD9" { // what ingest writes
+		return s
+	}
+	n := strings.ToUpper(systemSeparators.Replace(s))
 	switch {
-	case strings.HasPrefix(n, "ICD10"):
+	case n == "10" || strings.HasPrefix(n, "ICD10"):
 		return "ICD10"
-	case strings.HasPrefix(n, "ICD9"):
+	case n == "9" || strings.HasPrefix(n, "ICD9"):
 		return "ICD9"
 	}
 	return ""
 }
+
+var systemSeparators = strings.NewReplacer("-", "", " ", "", "_", "")
 
 func hasPrefix(code string, prefixes []string) bool {
 	for _, p := range prefixes {
