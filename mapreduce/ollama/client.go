@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/ollama/ollama/api"
@@ -91,7 +92,9 @@ type Response struct {
 // with num_predict doubled, and an answer that is not valid JSON for the
 // schema is retried once as is; if the retry fails the same way, Chat
 // returns ErrTruncated or ErrMalformed. Other client errors (4xx, an unknown
-// model) are returned at once. Every error is an *Error naming the endpoint
+// model, a prompt longer than num_ctx) are returned at once: the client asks
+// the server to refuse an over-long prompt (ErrPromptTooLong) instead of
+// silently cutting its start off. Every error is an *Error naming the endpoint
 // and attempt, except a canceled ctx, returned as ctx.Err() wrapped.
 func (c *Client) Chat(ctx context.Context, req Request) (Response, error) {
 	start := time.Now()
@@ -145,7 +148,7 @@ func (c *Client) attempt(ctx context.Context, ep *endpoint, req Request,
 	ctx, cancel := context.WithTimeoutCause(ctx, c.cfg.Timeout, ErrTimeout)
 	defer cancel()
 
-	stream := false
+	stream, truncate := false, false
 	msgs := make([]api.Message, 0, 2)
 	if req.System != "" {
 		msgs = append(msgs, api.Message{Role: "system", Content: req.System})
@@ -153,6 +156,7 @@ func (c *Client) attempt(ctx context.Context, ep *endpoint, req Request,
 	msgs = append(msgs, api.Message{Role: "user", Content: req.Prompt})
 	areq := &api.ChatRequest{
 		Model: c.cfg.Model, Messages: msgs, Stream: &stream, Format: req.Schema, Options: opts,
+		Truncate: &truncate,
 	}
 
 	last, err := c.postChat(ctx, ep, areq)
@@ -216,6 +220,8 @@ func statusError(code int, msg string) error {
 	switch {
 	case code == 404:
 		kind = ErrModelNotFound
+	case code == 400 && strings.Contains(msg, "exceeds the context length"):
+		kind = ErrPromptTooLong
 	case code == 429 || code == 503:
 		kind = ErrBusy
 	case code >= 500:

@@ -387,3 +387,19 @@ func TestChatCancelWhileWaitingForSlot(t *testing.T) {
 		t.Errorf("server saw %d calls, want 1: the second call must wait for the slot", n)
 	}
 }
+
+func TestChatRefusesPromptLongerThanContext(t *testing.T) {
+	srv := ollamatest.NewServer(t)
+	c := newTestClient(t, Config{Options: map[string]any{"num_ctx": 64}}, srv.URL)
+	long := strings.Repeat("word ", 100) // about 125 tokens
+	_, err := c.Chat(context.Background(), Request{Prompt: long})
+	if !errors.Is(err, ErrPromptTooLong) {
+		t.Fatalf("err = %v, want ErrPromptTooLong", err)
+	}
+	if n := srv.Calls("/api/chat"); n != 1 {
+		t.Errorf("server saw %d calls, want 1: a prompt too long is not retried", n)
+	}
+	if tr := srv.Log()[0].Truncate; tr == nil || *tr {
+		t.Errorf("truncate = %v, want false", tr)
+	}
+}

@@ -29,6 +29,9 @@ var (
 	// ErrTruncated: the model stopped at num_predict before finishing its
 	// answer (done_reason "length"), so the answer is cut off.
 	ErrTruncated = errors.New("answer cut off at num_predict")
+	// ErrPromptTooLong: the prompt does not fit in num_ctx. The client asks
+	// the server to refuse such a prompt rather than silently drop its start.
+	ErrPromptTooLong = errors.New("prompt longer than num_ctx")
 	// ErrMalformed: the answer is not valid JSON or does not match the schema.
 	ErrMalformed = errors.New("answer is not valid JSON for the schema")
 	// ErrNoEndpoints: the configuration names no endpoint.

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -55,6 +56,11 @@ func TestRealServer(t *testing.T) {
 	}
 	if resp.DoneReason != "stop" || resp.OutputTokens == 0 || resp.PromptTokens == 0 {
 		t.Errorf("response %+v: want done_reason stop and token counts", resp)
+	}
+
+	long := ollama.Request{Prompt: strings.Repeat("once upon a time there was a girl. ", 100)}
+	if _, err := c.Chat(ctx, long); !errors.Is(err, ollama.ErrPromptTooLong) {
+		t.Errorf("Chat with a prompt over num_ctx: err = %v, want ErrPromptTooLong", err)
 	}
 
 	real.Kill()

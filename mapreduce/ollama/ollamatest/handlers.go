@@ -12,8 +12,9 @@ import (
 
 // Error texts of a real server.
 const (
-	busyMessage  = "server busy, please try again.  maximum pending requests exceeded"
-	crashMessage = "llama runner process has terminated: exit status 2"
+	busyMessage    = "server busy, please try again.  maximum pending requests exceeded"
+	crashMessage   = "llama runner process has terminated: exit status 2"
+	tooLongMessage = "the input length exceeds the context length"
 )
 
 func (s *Server) count(path string) int {
@@ -112,6 +113,16 @@ func (s *Server) serveChat(w http.ResponseWriter, r *http.Request, req api.ChatR
 	}
 
 	content, pt, ot := s.responder(req)
+	if numCtx, ok := req.Options["num_ctx"].(float64); ok && pt > int(numCtx) {
+		// A real server drops the prompt's start to fit, or refuses when
+		// asked not to truncate.
+		if req.Truncate != nil && !*req.Truncate {
+			s.finish(idx, http.StatusBadRequest, slot)
+			writeError(w, http.StatusBadRequest, tooLongMessage)
+			return
+		}
+		pt = int(numCtx)
+	}
 	resp := api.ChatResponse{
 		Model: req.Model, CreatedAt: time.Now().UTC(), Done: true, DoneReason: "stop",
 		Message: api.Message{Role: "assistant", Content: content},
@@ -177,7 +188,8 @@ func (s *Server) startChat(path string, req api.ChatRequest) (int, Fault) {
 	}
 	s.log = append(s.log, Call{
 		N: n, Path: path, Model: req.Model, Roles: roles, PromptHash: HashPrompt(req.Messages),
-		Format: req.Format, Options: req.Options, Stream: req.Stream, Fault: fault, Slot: -1,
+		Format: req.Format, Options: req.Options, Stream: req.Stream, Truncate: req.Truncate,
+		Fault: fault, Slot: -1,
 	})
 	return len(s.log) - 1, fault
 }

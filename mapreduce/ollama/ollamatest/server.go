@@ -53,6 +53,7 @@ type Call struct {
 	Format     json.RawMessage // as sent
 	Options    map[string]any  // as sent
 	Stream     *bool           // as sent
+	Truncate   *bool           // as sent
 	Fault      Fault           // injected fault, FaultNone if none
 	Status     int             // HTTP status written (0 after a reset)
 	Slot       int             // slot that served it, -1 if none
