@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/ollama/ollama/api"
 )
 
 // checkTimeout bounds each request Check makes: listing models needs no
@@ -18,6 +20,10 @@ type ModelInfo struct {
 	Digest        string   // from /api/tags; the same on every endpoint
 	ServerVersion string   // from /api/version of the first endpoint
 	Endpoints     []string // base URLs
+	// ContextLength is the context the model was trained on, from
+	// /api/show (0 when the server does not say). A num_ctx above it is
+	// clamped by the server.
+	ContextLength int
 }
 
 // Check asks every endpoint for its version and its model list, and returns
@@ -42,7 +48,28 @@ func (c *Client) Check(ctx context.Context) (ModelInfo, error) {
 		info.Digest = digest
 		info.Endpoints = append(info.Endpoints, ep.url)
 	}
+	n, err := c.contextLength(ctx, c.router.eps[0])
+	if err != nil {
+		return info, err
+	}
+	info.ContextLength = n
 	return info, nil
+}
+
+// contextLength reads the model's trained context length from /api/show.
+func (c *Client) contextLength(ctx context.Context, ep *endpoint) (int, error) {
+	ctx, cancel := context.WithTimeoutCause(ctx, checkTimeout, ErrTimeout)
+	defer cancel()
+	show, err := ep.api.Show(ctx, &api.ShowRequest{Model: c.cfg.Model})
+	if err != nil {
+		return 0, &Error{Op: "show", Endpoint: ep.url, Err: classify(ctx, err)}
+	}
+	for key, v := range show.ModelInfo {
+		if n, ok := v.(float64); ok && strings.HasSuffix(key, ".context_length") {
+			return int(n), nil
+		}
+	}
+	return 0, nil
 }
 
 // checkEndpoint returns one endpoint's server version and model digest.

@@ -18,7 +18,7 @@ func TestCheck(t *testing.T) {
 		t.Fatalf("Check: %v", err)
 	}
 	if info.Digest != ollamatest.DefaultModel.Digest || info.ServerVersion != "0.17.4" ||
-		len(info.Endpoints) != 2 || info.Model != "stories" {
+		len(info.Endpoints) != 2 || info.Model != "stories" || info.ContextLength != 512 {
 		t.Errorf("info = %+v", info)
 	}
 }

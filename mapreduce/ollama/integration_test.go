@@ -39,10 +39,11 @@ func TestRealServer(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Check: %v", err)
 	}
-	if info.Digest == "" || info.ServerVersion == "" {
+	if info.Digest == "" || info.ServerVersion == "" || info.ContextLength == 0 {
 		t.Errorf("Check = %+v: want a digest and a version", info)
 	}
-	t.Logf("model %s digest %s server %s", info.Model, info.Digest, info.ServerVersion)
+	t.Logf("model %s digest %s server %s context %d", info.Model, info.Digest,
+		info.ServerVersion, info.ContextLength)
 
 	req := ollama.Request{System: "Answer in JSON.", Prompt: "Once upon a time",
 		Schema: smallSchema}
