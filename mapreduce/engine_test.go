@@ -409,3 +409,19 @@ func TestRunResume(t *testing.T) {
 		}
 	}
 }
+
+func TestRunBadSnippetFailsOnlyItsPatient(t *testing.T) {
+	bad := patientWith("bad", "She has pulmonary hypertension.")
+	bad.Snippets[0].End += 5
+	llm := &fakeLLM{slots: 1}
+	sink, stats := run(t, newEngine(t, llm, nil), bad, patientWith("good", "Stable."))
+	d := sink.diagnosis(t, "bad")
+	if d.Status != phenorag.StatusError || !strings.Contains(d.Error, ErrSnippet.Error()) ||
+		d.Counts.Snippets != 1 {
+		t.Errorf("bad patient: %+v", d)
+	}
+	if sink.diagnosis(t, "good").Status != phenorag.StatusOK || stats.Errors != 1 ||
+		llm.calls() != 1 {
+		t.Errorf("stats %+v, model calls %d", stats, llm.calls())
+	}
+}

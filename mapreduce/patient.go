@@ -2,6 +2,8 @@ package mapreduce
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"sync"
 
 	"github.com/phenorag/phenorag"
@@ -44,8 +46,19 @@ type patient struct {
 	result *Result // set by finish
 }
 
-// newPatient packs a patient's snippets into map calls.
+// ErrSnippet marks a snippet whose span and text disagree.
+var ErrSnippet = errors.New("snippet text does not match its span")
+
+// newPatient packs a patient's snippets into map calls. A patient with a bad
+// snippet ends in error without a call; an error returned stops the run.
 func (e *Engine) newPatient(seq int, ps phenorag.PatientSnippets) (*patient, error) {
+	for i, s := range ps.Snippets {
+		if s.Start < 0 || s.End-s.Start != len(s.Text) {
+			err := fmt.Errorf("snippet %d (note %s [%d:%d], %d bytes of text): %w",
+				i, s.NoteID, s.Start, s.End, len(s.Text), ErrSnippet)
+			return failedPatient(seq, ps, err), nil
+		}
+	}
 	p := &patient{seq: seq, in: ps}
 	for _, batch := range Pack(ps.Snippets, e.budget) {
 		prompt, err := e.prompts.Map(batch)
@@ -127,11 +140,15 @@ func (p *patient) finish(ctx context.Context, e *Engine) {
 		return nil
 	})
 	if err != nil {
-		p.result = &Result{Snippets: p.in, Diagnosis: phenorag.Diagnosis{
-			PatientID: p.in.PatientID, Method: "llm", Label: phenorag.Uncertain,
-			Status: phenorag.StatusError, Error: err.Error(),
-		}}
+		p.result = &Result{Snippets: p.in, Diagnosis: errorDiagnosis(p.in, err)}
 	}
+}
+
+// errorDiagnosis is the diagnosis of a patient whose run failed.
+func errorDiagnosis(ps phenorag.PatientSnippets, err error) phenorag.Diagnosis {
+	return phenorag.Diagnosis{PatientID: ps.PatientID, Method: "llm",
+		Label: phenorag.Uncertain, Status: phenorag.StatusError, Error: err.Error(),
+		Counts: phenorag.Counts{Notes: ps.Notes, Snippets: len(ps.Snippets)}}
 }
 
 func spans(snippets []phenorag.Snippet) []phenorag.Span {

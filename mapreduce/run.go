@@ -2,6 +2,7 @@ package mapreduce
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -73,13 +74,22 @@ func (e *Engine) produce(ctx context.Context, src Source, jobs chan<- job,
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		p, err := e.newPatient(seq, ps)
+		var p *patient
+		err := recovered(func() (err error) {
+			p, err = e.newPatient(seq, ps)
+			return err
+		})
+		if pe, ok := errors.AsType[*panicError](err); ok {
+			p, err = failedPatient(seq, ps, pe), nil
+		}
 		seq++
 		if err != nil {
 			return err
 		}
 		if len(p.calls) == 0 {
-			p.finish(ctx, e)
+			if p.result == nil {
+				p.finish(ctx, e)
+			}
 			return send(ctx, results, p)
 		}
 		for i := range p.calls {
@@ -161,13 +171,25 @@ func send[T any](ctx context.Context, ch chan<- T, v T) error {
 	}
 }
 
-// recovered runs f, turning a panic into an error, so that one bad patient
-// cannot end a long run.
+// panicError is a panic turned into an error.
+type panicError struct{ value any }
+
+func (p *panicError) Error() string { return fmt.Sprintf("internal error: %v", p.value) }
+
+// recovered runs f, turning a panic into a *panicError, so that one bad
+// patient cannot end a long run.
 func recovered(f func() error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("internal error: %v", r)
+			err = &panicError{r}
 		}
 	}()
 	return f()
+}
+
+// failedPatient is a patient that could not be prepared: it ends in error
+// without a call.
+func failedPatient(seq int, ps phenorag.PatientSnippets, err error) *patient {
+	return &patient{seq: seq, in: ps, result: &Result{Snippets: ps,
+		Diagnosis: errorDiagnosis(ps, err)}}
 }
