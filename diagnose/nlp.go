@@ -21,12 +21,23 @@ type nlpRule struct {
 // compileNLP prepares the note rule. A note measurement is abnormal above
 // the threshold of the measurement rule that names it, so facts and notes
 // are judged alike.
-func compileNLP(r phenotype.NLPRule, rules []compiledRule) *nlpRule {
+// Every term it names must be a term of the definition, so that a typo
+// cannot silently drop a term.
+func compileNLP(r phenotype.NLPRule, terms []phenotype.Term,
+	rules []compiledRule) (*nlpRule, error) {
 	n := &nlpRule{minMentions: r.MinMentions, minAbnormal: r.MinAbnormal,
 		above: map[string]float64{}}
+	known := map[string]bool{}
+	for _, t := range terms {
+		known[strings.ToLower(t.Name)] = true
+	}
 	if len(r.Terms) > 0 {
 		n.terms = map[string]bool{}
-		for _, t := range r.Terms {
+		for i, t := range r.Terms {
+			if !known[strings.ToLower(t)] {
+				return nil, fmt.Errorf("rules.nlp.terms[%d]: %w: %q is not a term of the "+
+					"definition", i, ErrRule, t)
+			}
 			n.terms[strings.ToLower(t)] = true
 		}
 	}
@@ -40,7 +51,7 @@ func compileNLP(r phenotype.NLPRule, rules []compiledRule) *nlpRule {
 			}
 		}
 	}
-	return n
+	return n, nil
 }
 
 // add records the affirmed mentions (one per note) and the abnormal

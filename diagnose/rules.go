@@ -81,7 +81,10 @@ func NewBaseline(def *phenotype.Definition, nlp bool) (*Baseline, error) {
 	}
 	if nlp {
 		b.method = MethodRulesNLP
-		b.nlp = compileNLP(def.Rules.NLP, b.rules)
+		var err error
+		if b.nlp, err = compileNLP(def.Rules.NLP, def.Terms, b.rules); err != nil {
+			return nil, err
+		}
 	}
 	return b, nil
 }

@@ -279,4 +279,9 @@ func TestNewBaselineRejectsBadRule(t *testing.T) {
 	if _, err := NewBaseline(def, false); !errors.Is(err, ErrRule) {
 		t.Errorf("got %v, want ErrRule", err)
 	}
+	def = openPH(t)
+	def.Rules.NLP.Terms = []string{"pulmonary hypertention"}
+	if _, err := NewBaseline(def, true); !errors.Is(err, ErrRule) {
+		t.Errorf("misspelt nlp term: got %v, want ErrRule", err)
+	}
 }
