@@ -403,3 +403,36 @@ func TestChatRefusesPromptLongerThanContext(t *testing.T) {
 		t.Errorf("truncate = %v, want false", tr)
 	}
 }
+
+func TestChatUnderRandomTransientFaults(t *testing.T) {
+	transient := []ollamatest.Fault{ollamatest.FaultBusy, ollamatest.FaultCrash,
+		ollamatest.FaultReset, ollamatest.FaultGarbled}
+	a := ollamatest.NewServer(t, ollamatest.WithFaultRate(0.2, 1, transient...))
+	b := ollamatest.NewServer(t, ollamatest.WithFaultRate(0.2, 2, transient...))
+	// With 8 retries a call fails only if 9 attempts in a row fail: 0.2^9.
+	c := newTestClient(t, Config{Retries: 8}, a.URL, b.URL)
+
+	const calls = 100
+	for i, err := range runConcurrently(t, c, calls) {
+		if err != nil {
+			t.Errorf("call %d: %v", i, err)
+		}
+	}
+	faults := 0
+	for _, s := range []*ollamatest.Server{a, b} {
+		for _, call := range s.Log() {
+			if call.Fault != ollamatest.FaultNone {
+				faults++
+			}
+		}
+		if s.MaxPending() > 2 {
+			t.Errorf("%s had %d requests outstanding, more than its 2 slots", s.URL, s.MaxPending())
+		}
+	}
+	if total := a.Calls("/api/chat") + b.Calls("/api/chat"); total != calls+faults {
+		t.Errorf("servers saw %d calls, want %d answers + %d faults", total, calls, faults)
+	}
+	if faults == 0 {
+		t.Error("no fault was injected")
+	}
+}

@@ -138,9 +138,12 @@ func WithSlowDelay(d time.Duration) Option { return func(s *Server) { s.slowDela
 func WithLatency(l Latency) Option { return func(s *Server) { s.latency = l } }
 
 // NewServer starts a fake Ollama server on a loopback port and closes it
-// when tb ends.
+// when tb ends. With a nil tb (in an example or a program) the caller
+// closes it.
 func NewServer(tb testing.TB, opts ...Option) *Server {
-	tb.Helper()
+	if tb != nil {
+		tb.Helper()
+	}
 	s := &Server{
 		quit:      make(chan struct{}),
 		models:    []Model{DefaultModel},
@@ -166,7 +169,9 @@ func NewServer(tb testing.TB, opts ...Option) *Server {
 
 	s.srv = httptest.NewServer(s.routes())
 	s.URL = s.srv.URL
-	tb.Cleanup(s.Close)
+	if tb != nil {
+		tb.Cleanup(s.Close)
+	}
 	return s
 }
 
