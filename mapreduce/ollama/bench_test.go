@@ -2,10 +2,12 @@ package ollama
 
 import (
 	"context"
+	"net/url"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/ollama/ollama/api"
 	"github.com/phenorag/phenorag/mapreduce/ollama/ollamatest"
 )
 
@@ -24,6 +26,43 @@ func BenchmarkChatOverhead(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkChatVersusAPIClient times one call through Client.Chat and one
+// through the api package's own client (which allocates an 8 MB line buffer
+// per call) against the same fake server, alternating, and reports both and
+// their ratio.
+func BenchmarkChatVersusAPIClient(b *testing.B) {
+	srv := ollamatest.NewServer(b)
+	c, err := New(Config{Endpoints: []Endpoint{{URL: srv.URL, Slots: 2}}, Model: "stories"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	base, _ := url.Parse(srv.URL)
+	direct := api.NewClient(base, c.cfg.HTTPClient)
+	stream := false
+	areq := &api.ChatRequest{Model: "stories", Stream: &stream, Format: answerSchema,
+		Messages: []api.Message{{Role: "user", Content: "patient text"}},
+		Options:  DefaultOptions()}
+	req := Request{Prompt: "patient text", Schema: answerSchema}
+
+	var ours, theirs time.Duration
+	for b.Loop() {
+		start := time.Now()
+		if _, err := c.Chat(context.Background(), req); err != nil {
+			b.Fatal(err)
+		}
+		mid := time.Now()
+		err := direct.Chat(context.Background(), areq, func(api.ChatResponse) error { return nil })
+		if err != nil {
+			b.Fatal(err)
+		}
+		ours, theirs = ours+mid.Sub(start), theirs+time.Since(mid)
+	}
+	n := float64(b.N)
+	b.ReportMetric(float64(ours.Microseconds())/n, "client-µs/call")
+	b.ReportMetric(float64(theirs.Microseconds())/n, "api-µs/call")
+	b.ReportMetric(float64(theirs)/float64(ours), "api/client")
 }
 
 // BenchmarkChatSlotUtilization runs calls from Slots() goroutines against
