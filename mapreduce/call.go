@@ -113,6 +113,9 @@ func (e *Engine) chat(ctx context.Context, req Request) (store.Entry, error) {
 }
 
 func (e *Engine) chatOnce(ctx context.Context, req Request) (Response, error) {
+	if err := ctx.Err(); err != nil {
+		return Response{}, err
+	}
 	select {
 	case e.slots <- struct{}{}:
 		defer func() { <-e.slots }()

@@ -2,11 +2,15 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/ollama/ollama/api"
@@ -116,5 +120,58 @@ func TestRunCommandUsage(t *testing.T) {
 		if code := mainCode(args, &stdout, &stderr); code != exitUsage {
 			t.Errorf("%v: exit %d, want %d (%s)", args, code, exitUsage, stderr.String())
 		}
+	}
+}
+
+func TestRunCommandInterruptAndResume(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var answered atomic.Int64
+	srv := ollamatest.NewServer(t, ollamatest.WithSlots(1),
+		ollamatest.WithResponder(func(req api.ChatRequest) (string, int, int) {
+			if answered.Add(1) == 3 {
+				cancel() // Ctrl-C while the third call is being answered
+			}
+			return chartReviewer(req)
+		}))
+	dir := t.TempDir()
+	var cohort []phenorag.PatientSnippets
+	for i := range 8 {
+		id, note := fmt.Sprint("p", i), fmt.Sprint("n", i)
+		cohort = append(cohort, phenorag.PatientSnippets{PatientID: id, Notes: 1,
+			Snippets: []phenorag.Snippet{snippetOf(id, note, fmt.Sprintf("Visit %d: stable.", i))}})
+	}
+	in := writeSnippets(t, dir, cohort...)
+	out := filepath.Join(dir, "out")
+	args := []string{"--snippets", in, "--model", "stories", "--ollama", srv.URL + "#slots=1",
+		"--out", out, "--num-ctx", "2048", "--quiet"}
+
+	var stdout, stderr bytes.Buffer
+	e := &env{stdout: &stdout, stderr: &stderr, log: slog.New(slog.NewTextHandler(&stderr, nil))}
+	err := runRun(ctx, e, args)
+	if code := exitCode(ctx, e, "run", err); code != exitInterrupted {
+		t.Fatalf("exit %d (%v), want %d", code, err, exitInterrupted)
+	}
+	if !strings.Contains(stderr.String(), "run the same command again to resume") {
+		t.Errorf("stderr: %s", stderr.String())
+	}
+	if _, err := os.Stat(filepath.Join(out, "diagnoses.jsonl")); !os.IsNotExist(err) {
+		t.Errorf("an interrupted run left diagnoses.jsonl: %v", err)
+	}
+	first := srv.Calls("/api/chat")
+
+	// Running again finishes, asking only the calls the first run did not.
+	if code := mainCode(append([]string{"run"}, args...), &stdout, &stderr); code != exitOK {
+		t.Fatalf("rerun exit %d: %s", code, stderr.String())
+	}
+	var m runManifest
+	data, _ := os.ReadFile(filepath.Join(out, "manifest.json"))
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	if m.Counts.Patients != 8 || m.Counts.OK != 8 || m.Counts.CacheHits < 2 ||
+		m.Counts.Calls+m.Counts.CacheHits != 8 || srv.Calls("/api/chat")-first != m.Counts.Calls {
+		t.Errorf("rerun counts %+v; server got %d calls in the first run, %d in the rerun",
+			m.Counts, first, srv.Calls("/api/chat")-first)
 	}
 }
