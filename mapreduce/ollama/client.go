@@ -95,7 +95,9 @@ type Response struct {
 // model, a prompt longer than num_ctx) are returned at once: the client asks
 // the server to refuse an over-long prompt (ErrPromptTooLong) instead of
 // silently cutting its start off. Every error is an *Error naming the endpoint
-// and attempt, except a canceled ctx, returned as ctx.Err() wrapped.
+// and attempt, except a canceled ctx, returned as ctx.Err() wrapped. With an
+// error, the Response still says how many attempts were made, where and for
+// how long, but carries no content.
 func (c *Client) Chat(ctx context.Context, req Request) (Response, error) {
 	start := time.Now()
 	opts := c.cfg.Options
@@ -170,7 +172,11 @@ func (c *Client) attempt(ctx context.Context, ep *endpoint, req Request,
 		OutputTokens: last.EvalCount,
 		DoneReason:   last.DoneReason,
 	}
-	return resp, checkAnswer(resp, req.Schema)
+	if err := checkAnswer(resp, req.Schema); err != nil {
+		resp.Content = "" // never hand out half an answer
+		return resp, err
+	}
+	return resp, nil
 }
 
 // checkAnswer accepts only a complete answer that matches the schema.

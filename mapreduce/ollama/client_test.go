@@ -229,9 +229,13 @@ func TestChatErrorsNeverContainText(t *testing.T) {
 	}
 	srv := ollamatest.NewServer(t, ollamatest.WithResponder(echo))
 	c := newTestClient(t, Config{}, srv.URL)
-	_, err := c.Chat(context.Background(), Request{Prompt: secret, Schema: answerSchema})
+	resp, err := c.Chat(context.Background(), Request{Prompt: secret, Schema: answerSchema})
 	if !errors.Is(err, ErrMalformed) {
 		t.Fatalf("err = %v, want ErrMalformed", err)
+	}
+	if resp.Content != "" || resp.Attempts != 2 {
+		t.Errorf("failed call returned content %q after %d attempts: want none after 2",
+			resp.Content, resp.Attempts)
 	}
 	if strings.Contains(err.Error(), "Jane") {
 		t.Errorf("error message contains note text: %v", err)
