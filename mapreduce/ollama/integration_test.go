@@ -6,7 +6,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -57,6 +59,23 @@ func TestRealServer(t *testing.T) {
 	}
 	if resp.DoneReason != "stop" || resp.OutputTokens == 0 || resp.PromptTokens == 0 {
 		t.Errorf("response %+v: want done_reason stop and token counts", resp)
+	}
+
+	// Both slots at once: answers stay whole and valid.
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Go(func() {
+			r := req
+			r.Prompt = fmt.Sprintf("Once upon a time, story %d", i)
+			_, errs[i] = c.Chat(ctx, r)
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("parallel call %d: %v", i, err)
+		}
 	}
 
 	long := ollama.Request{Prompt: strings.Repeat("once upon a time there was a girl. ", 100)}
