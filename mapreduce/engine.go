@@ -170,8 +170,10 @@ func (e *Engine) setBudget() error {
 		Overhead: EstimateTokens(one) - EstimateTokens(empty) + 2,
 	}
 	if e.budget.Tokens < 4*e.budget.Overhead {
-		return fmt.Errorf("mapreduce: num_ctx %d leaves %d tokens for snippets after the prompt "+
-			"and num_predict %d: raise num_ctx", e.cfg.NumCtx, e.budget.Tokens, e.cfg.NumPredict)
+		return fmt.Errorf("mapreduce: a context of %d tokens leaves %d for snippets after "+
+			"about %d for the prompts and %d for the answer (num_predict): raise num_ctx, "+
+			"use a model with a longer context, or shorten the definition's prompts",
+			e.cfg.NumCtx, e.budget.Tokens, fixed, e.cfg.NumPredict)
 	}
 	return nil
 }

@@ -62,6 +62,7 @@ func TestRealServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("model %s, trained context %d tokens", info.Digest, info.ContextLength)
 	s, err := store.Open(filepath.Join(t.TempDir(), "cache.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -85,8 +86,9 @@ func TestRealServer(t *testing.T) {
 	// A second cohort loses its server after two patients.
 	second := cohortOf(8)
 	for i := range second {
-		second[i].Snippets[0].Text = strings.Replace(second[i].Snippets[0].Text, "Visit",
-			"Clinic visit", 1)
+		s := &second[i].Snippets[0]
+		s.Text = strings.Replace(s.Text, "Visit", "Clinic visit", 1)
+		s.End = s.Start + len(s.Text)
 	}
 	killed := false
 	sink, stats = run(t, engine(llm, func(st Stats) {

@@ -135,8 +135,9 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	}
 	eng, err := mapreduce.New(mapreduce.Config{
 		Definition: def, LLM: mapreduce.FromOllama(client), Store: st, ModelID: modelID,
-		Options: opts, NumCtx: optInt(opts, "num_ctx"), NumPredict: optInt(opts, "num_predict"),
-		Reduce: mapreduce.Policy(c.reduce), EarlyStop: c.earlyStop,
+		Options: opts, NumCtx: contextWindow(e, opts, info),
+		NumPredict: optInt(opts, "num_predict"),
+		Reduce:     mapreduce.Policy(c.reduce), EarlyStop: c.earlyStop,
 		Progress: newProgress(e, c.quiet, total),
 	})
 	if err != nil {
@@ -339,6 +340,19 @@ func countLines(path string) int {
 	}
 	if sc.Err() != nil {
 		return -1
+	}
+	return n
+}
+
+// contextWindow is the context the server will really give each call: the
+// num_ctx option, unless the model was trained on less, in which case the
+// server clamps it. Snippets are packed to fit it.
+func contextWindow(e *env, opts map[string]any, info ollama.ModelInfo) int {
+	n := optInt(opts, "num_ctx")
+	if info.ContextLength > 0 && info.ContextLength < n {
+		e.log.Warn("num_ctx is larger than the model's trained context; packing for the latter",
+			"num_ctx", n, "context_length", info.ContextLength)
+		return info.ContextLength
 	}
 	return n
 }
