@@ -8,17 +8,21 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/goccy/go-yaml"
 	"github.com/ollama/ollama/api"
 
 	"github.com/phenorag/phenorag"
+	"github.com/phenorag/phenorag/diagnose"
 	"github.com/phenorag/phenorag/mapreduce/ollama/ollamatest"
 	"github.com/phenorag/phenorag/phenotype"
+	"github.com/phenorag/phenorag/retrieve"
 )
 
 // chartReviewer answers like a model that finds "has pulmonary
@@ -202,5 +206,59 @@ func TestRunCommandInterruptAndResume(t *testing.T) {
 		m.Counts.Calls+m.Counts.CacheHits != 8 || srv.Calls("/api/chat")-first != m.Counts.Calls {
 		t.Errorf("rerun counts %+v; server got %d calls in the first run, %d in the rerun",
 			m.Counts, first, srv.Calls("/api/chat")-first)
+	}
+}
+
+func TestRunCommandFromIndex(t *testing.T) {
+	dir := t.TempDir()
+	ix, err := retrieve.Create(filepath.Join(dir, "index"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := ix.NewWriter(retrieve.WriterOptions{})
+	ctx := context.Background()
+	day := time.Date(2022, 3, 1, 0, 0, 0, 0, time.UTC)
+	for _, n := range []phenorag.Note{
+		{ID: "n1", PatientID: "p1", Date: day,
+			Text: "Assessment: the patient has pulmonary hypertension, WHO group 1."},
+		{ID: "n2", PatientID: "p2", Date: day, Text: "ABG pH 7.31. No dyspnea."},
+		{ID: "n3", PatientID: "p3", Date: day, Text: "Echo: RVSP 25 mmHg. No pulmonary hypertension."},
+	} {
+		if _, err := w.Add(ctx, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	srv := ollamatest.NewServer(t, ollamatest.WithResponder(chartReviewer))
+	out := filepath.Join(dir, "out")
+	var stdout, stderr bytes.Buffer
+	code := mainCode([]string{"run", "--index", filepath.Join(dir, "index"), "--model", "stories",
+		"--ollama", srv.URL, "--out", out, "--num-ctx", "2048", "--num-predict", "128",
+		"--phenotype", shortPrompts(t, dir)}, &stdout, &stderr)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	ds, err := diagnose.ReadDiagnoses(filepath.Join(out, "diagnoses.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	labels := map[string]phenorag.Label{}
+	for _, d := range ds {
+		labels[d.PatientID] = d.Label
+	}
+	want := map[string]phenorag.Label{"p1": phenorag.Present, "p2": phenorag.Absent,
+		"p3": phenorag.Absent}
+	if !reflect.DeepEqual(labels, want) {
+		t.Errorf("labels %v, want %v", labels, want)
+	}
+	cohort, _ := os.ReadFile(filepath.Join(out, "cohort.csv"))
+	if !strings.Contains(string(cohort), "p1,2022-03-01") {
+		t.Errorf("cohort.csv:\n%s", cohort)
 	}
 }
