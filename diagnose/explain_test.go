@@ -185,3 +185,27 @@ func goldenFile(t *testing.T, path string, got []byte) {
 			want)
 	}
 }
+
+// FuzzMarkSpans checks that marking never panics and never changes the
+// text: removing the marks gives it back.
+func FuzzMarkSpans(f *testing.F) {
+	f.Add("Echo: RVSP 58 mmHg.\nPH.", 10, 3, 6, 12, 1)
+	f.Add("", 0, 0, 0, 0, 0)
+	f.Fuzz(func(t *testing.T, text string, base, s1, e1, s2, n int) {
+		spans := [][2]int{{s1, e1}, {s2, s2 + 2}, {base, base + len(text)}}
+		got := markSpans(text, base, spans, ExplainOptions{})
+		if strings.NewReplacer("»", "", "«", "").Replace(got) !=
+			strings.NewReplacer("»", "", "«", "").Replace(text) {
+			t.Errorf("marking changed %q into %q", text, got)
+		}
+		if len(text) == 0 {
+			return
+		}
+		start := min(max(s1, 0), len(text))
+		end := min(max(e1, start), len(text))
+		lo, hi := lineBounds(text, start, end, n%5)
+		if lo < 0 || lo > start || hi < end || hi > len(text) {
+			t.Errorf("lineBounds(%d, %d) = %d, %d out of range", start, end, lo, hi)
+		}
+	})
+}
