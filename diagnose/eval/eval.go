@@ -78,7 +78,10 @@ type Method struct {
 
 // Confusion is a 2x2 table of predictions against gold.
 type Confusion struct {
-	TP, FP, FN, TN int
+	TP int `json:"tp"`
+	FP int `json:"fp"`
+	FN int `json:"fn"`
+	TN int `json:"tn"`
 }
 
 // N returns the number of patients in the table.

@@ -29,7 +29,10 @@ func Write(w io.Writer, r *Report, format string) error {
 	case "json":
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		return enc.Encode(r)
+		return enc.Encode(struct {
+			*Report
+			Notes []string `json:"notes"`
+		}{r, r.Notes()})
 	case "markdown", "md":
 		return r.WriteMarkdown(w)
 	}
