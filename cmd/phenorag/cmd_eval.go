@@ -31,7 +31,8 @@ func parseEvalFlags(args []string) (evalFlags, error) {
 		fs.PrintDefaults()
 	}
 	fs.StringVar(&f.gold, "gold", "", "gold labels CSV `file` (patient_id,label[,reason])")
-	fs.Var(&f.preds, "pred", "predictions `file`: .jsonl, .csv or .parquet (repeatable)")
+	fs.Var(&f.preds, "pred", "predictions `file` (.jsonl, .csv, .parquet) or run dir "+
+		"(repeatable)")
 	fs.StringVar(&uncertain, "uncertain", "absent", "how uncertain labels count: "+
 		"absent, present or exclude (gold-uncertain patients left out)")
 	fs.StringVar(&missing, "missing", "absent", "how gold patients missing from a "+
@@ -107,6 +108,10 @@ func runEval(ctx context.Context, e *env, args []string) error {
 func readPredictions(paths []string) ([]eval.Method, error) {
 	var methods []eval.Method
 	seen := map[string]bool{}
+	paths, err := expandRunDirs(paths)
+	if err != nil {
+		return nil, err
+	}
 	for _, p := range paths {
 		ds, err := diagnose.ReadDiagnoses(p)
 		if err != nil {
@@ -138,6 +143,33 @@ func readPredictions(paths []string) ([]eval.Method, error) {
 		}
 	}
 	return methods, nil
+}
+
+// expandRunDirs replaces each run directory among paths by the prediction
+// files it holds: diagnoses.jsonl and rules.jsonl.
+func expandRunDirs(paths []string) ([]string, error) {
+	var out []string
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			return nil, err
+		}
+		if !st.IsDir() {
+			out = append(out, p)
+			continue
+		}
+		n := len(out)
+		for _, name := range []string{diagnose.DiagnosesJSONL, diagnose.RulesJSONL} {
+			if _, err := os.Stat(filepath.Join(p, name)); err == nil {
+				out = append(out, filepath.Join(p, name))
+			}
+		}
+		if len(out) == n {
+			return nil, fmt.Errorf("%s holds neither %s nor %s", p, diagnose.DiagnosesJSONL,
+				diagnose.RulesJSONL)
+		}
+	}
+	return out, nil
 }
 
 func writeDiscordant(path string, rep *eval.Report) error {

@@ -104,6 +104,13 @@ func TestRulesEvalExplainCommands(t *testing.T) {
 		t.Errorf("discordant.csv:\n%s\nwant\n%s", disc, want)
 	}
 
+	// A run directory stands for the prediction files in it.
+	code, out, errs = run(t, "eval", "--gold", p("labels.csv"), "--pred", dir,
+		"--bootstrap", "0", "--format", "csv")
+	if code != exitOK || !strings.HasPrefix(strings.SplitN(out, "\n", 3)[1], "rules,5,2,0,1,2,") {
+		t.Errorf("eval of a run dir: exit %d\n%s%s", code, out, errs)
+	}
+
 	code, out, errs = run(t, "explain", "--run", dir, "--patient", "p1")
 	if code != exitOK || !strings.Contains(out, "rules fired: ph_codes_on_two_dates") {
 		t.Errorf("explain: exit %d\n%s%s", code, out, errs)
