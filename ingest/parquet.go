@@ -13,6 +13,7 @@ import (
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
 	"github.com/apache/arrow/go/v17/arrow/memory"
+	"github.com/apache/arrow/go/v17/parquet"
 	"github.com/apache/arrow/go/v17/parquet/file"
 	"github.com/apache/arrow/go/v17/parquet/pqarrow"
 )
@@ -35,12 +36,17 @@ type parquetTable struct {
 }
 
 func openParquet(path string) (*parquetTable, error) {
-	pf, err := file.OpenParquetFile(path, false)
+	// A buffered stream reads each column chunk a page at a time instead of
+	// loading the whole chunk, which for a note column can be large.
+	props := parquet.NewReaderProperties(memory.DefaultAllocator)
+	props.BufferedStreamEnabled = true
+	props.BufferSize = 1 << 20
+	pf, err := file.OpenParquetFile(path, false, file.WithReadProps(props))
 	if err != nil {
 		return nil, err
 	}
-	props := pqarrow.ArrowReadProperties{BatchSize: parquetBatchRows}
-	fr, err := pqarrow.NewFileReader(pf, props, memory.DefaultAllocator)
+	arrowProps := pqarrow.ArrowReadProperties{BatchSize: parquetBatchRows}
+	fr, err := pqarrow.NewFileReader(pf, arrowProps, memory.DefaultAllocator)
 	if err != nil {
 		pf.Close()
 		return nil, err
