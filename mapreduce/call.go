@@ -15,9 +15,9 @@ func (e *Engine) key(prompt string) string {
 }
 
 // askMap asks one map call and verifies the quote against its snippets.
-func (e *Engine) askMap(ctx context.Context, patientID string, c *mapCall) (
-	phenorag.Answer, error) {
-	r, ent, cached, err := e.ask(ctx, c.prompt, c.key)
+func (e *Engine) askMap(ctx context.Context, patientID string, c *mapCall,
+	needed func() bool) (phenorag.Answer, error) {
+	r, ent, cached, err := e.ask(ctx, c.prompt, c.key, needed)
 	if err != nil {
 		return phenorag.Answer{}, err
 	}
@@ -37,10 +37,16 @@ func answerFrom(patientID string, sp []phenorag.Span, r reply, ent store.Entry,
 	}
 }
 
+// errNotNeeded reports a call left out because its patient's answer could
+// no longer change by the time a slot was free.
+var errNotNeeded = errors.New("call no longer needed")
+
 // ask returns a valid answer to prompt: from the store, from an identical
 // call already in flight, or from the model. cached is true unless this
-// caller's own call produced it.
-func (e *Engine) ask(ctx context.Context, prompt, key string) (
+// caller's own call produced it. needed, if set, is asked once a slot is
+// free; when it returns false the call is not sent and ask returns
+// errNotNeeded.
+func (e *Engine) ask(ctx context.Context, prompt, key string, needed func() bool) (
 	r reply, ent store.Entry, cached bool, err error) {
 	if e.cfg.Store != nil {
 		ent, ok, err := e.cfg.Store.Get(key)
@@ -54,36 +60,74 @@ func (e *Engine) ask(ctx context.Context, prompt, key string) (
 		}
 	}
 
-	ran := false
-	v, err, _ := e.flight.Do(key, func() (any, error) {
-		// An identical call may have finished since the look-up above.
-		if e.cfg.Store != nil {
-			if ent, ok, err := e.cfg.Store.Get(key); err == nil && ok {
-				return ent, nil
-			}
+	for {
+		ran := false
+		v, err, _ := e.flight.Do(key, func() (any, error) {
+			ran = true
+			return e.fetch(ctx, prompt, key, needed)
+		})
+		if errors.Is(err, errNotNeeded) && !ran {
+			continue // the caller that ran it stopped needing it; this one has not
 		}
-		ran = true
-		ent, err := e.chat(ctx, Request{System: e.system, Prompt: prompt, Schema: e.schema})
 		if err != nil {
-			return nil, err
+			return reply{}, store.Entry{}, false, err
 		}
-		if e.cfg.Store != nil {
-			if err := e.cfg.Store.Put(key, ent); err != nil {
-				return nil, err
-			}
-		}
-		return ent, nil
-	})
-	if err != nil {
-		return reply{}, store.Entry{}, false, err
+		f := v.(fetched)
+		r, err = parseReply(f.ent.Content)
+		return r, f.ent, !ran || f.fromStore, err
 	}
-	ent = v.(store.Entry)
-	r, err = parseReply(ent.Content)
-	return r, ent, !ran, err
+}
+
+// fetched is an answer and whether it was found in the store.
+type fetched struct {
+	ent       store.Entry
+	fromStore bool
+}
+
+// fetch waits for a free slot and asks the model, unless the answer was
+// stored meanwhile or is no longer needed.
+func (e *Engine) fetch(ctx context.Context, prompt, key string, needed func() bool) (
+	fetched, error) {
+	if e.cfg.Store != nil {
+		if ent, ok, err := e.cfg.Store.Get(key); err == nil && ok {
+			return fetched{ent, true}, nil
+		}
+	}
+	ent, err := e.chatInSlot(ctx, prompt, needed)
+	if err != nil {
+		return fetched{}, err
+	}
+	// The slot is free again before the answer is written: a write waits
+	// for the disk, and the model should not.
+	if e.cfg.Store != nil {
+		if err := e.cfg.Store.Put(key, ent); err != nil {
+			return fetched{}, err
+		}
+	}
+	return fetched{ent: ent}, nil
+}
+
+// chatInSlot waits for a free slot, then asks the model unless needed says
+// the answer is no longer needed.
+func (e *Engine) chatInSlot(ctx context.Context, prompt string, needed func() bool) (
+	store.Entry, error) {
+	if err := ctx.Err(); err != nil {
+		return store.Entry{}, err
+	}
+	select {
+	case e.slots <- struct{}{}:
+		defer func() { <-e.slots }()
+	case <-ctx.Done():
+		return store.Entry{}, ctx.Err()
+	}
+	if needed != nil && !needed() {
+		return store.Entry{}, errNotNeeded
+	}
+	return e.chat(ctx, Request{System: e.system, Prompt: prompt, Schema: e.schema})
 }
 
 // chat sends req and validates the answer, asking once more after a failed
-// call or an answer that does not fit the schema.
+// call or an answer that does not fit the schema. The caller holds a slot.
 func (e *Engine) chat(ctx context.Context, req Request) (store.Entry, error) {
 	var ent store.Entry
 	var first error
@@ -113,15 +157,6 @@ func (e *Engine) chat(ctx context.Context, req Request) (store.Entry, error) {
 }
 
 func (e *Engine) chatOnce(ctx context.Context, req Request) (Response, error) {
-	if err := ctx.Err(); err != nil {
-		return Response{}, err
-	}
-	select {
-	case e.slots <- struct{}{}:
-		defer func() { <-e.slots }()
-	case <-ctx.Done():
-		return Response{}, ctx.Err()
-	}
 	e.requests.Add(1)
 	if e.cfg.CallTimeout > 0 {
 		var cancel context.CancelFunc

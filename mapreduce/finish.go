@@ -23,25 +23,7 @@ func (e *Engine) reduce(ctx context.Context, p *patient) *Result {
 		return res
 	}
 
-	var firstErr string
-	var answered []*mapCall
-	for i, c := range p.calls {
-		switch c.status {
-		case callSkipped:
-			d.Counts.Skipped++
-			continue
-		case callFailed:
-			d.Counts.Failed++
-			if firstErr == "" {
-				firstErr = c.answer.Err
-			}
-		case callAnswered:
-			answered = append(answered, c)
-		}
-		res.Answers = append(res.Answers, AnswerRecord{Kind: "map", Call: i, Answer: c.answer})
-		countAnswer(&d.Counts, c.answer)
-	}
-
+	answered, firstErr := gatherMap(res, p)
 	label, conf, final := e.cfg.Reduce.decide(p.votes(), d.Counts.Failed, p.maxWeight)
 	switch {
 	case !final && d.Counts.Failed > 0:
@@ -66,6 +48,29 @@ func (e *Engine) reduce(ctx context.Context, p *patient) *Result {
 	d.Label, d.Confidence = label, conf
 	d.Evidence = evidence(res.Answers, label, p.in.Snippets)
 	return res
+}
+
+// gatherMap records the map answers of p in res and counts them. It returns
+// the calls that were answered and the first failed call's error.
+func gatherMap(res *Result, p *patient) (answered []*mapCall, firstErr string) {
+	counts := &res.Diagnosis.Counts
+	for i, c := range p.calls {
+		switch c.status {
+		case callSkipped:
+			counts.Skipped++
+			continue
+		case callFailed:
+			counts.Failed++
+			if firstErr == "" {
+				firstErr = c.answer.Err
+			}
+		case callAnswered:
+			answered = append(answered, c)
+		}
+		res.Answers = append(res.Answers, AnswerRecord{Kind: "map", Call: i, Answer: c.answer})
+		countAnswer(counts, c.answer)
+	}
+	return answered, firstErr
 }
 
 // countAnswer adds an answer's cost to c.
@@ -102,7 +107,7 @@ func (e *Engine) reduceCall(ctx context.Context, p *patient, answered []*mapCall
 	if err != nil {
 		return rec, err
 	}
-	r, ent, cached, err := e.ask(ctx, prompt, e.key(prompt))
+	r, ent, cached, err := e.ask(ctx, prompt, e.key(prompt), nil)
 	if err != nil {
 		rec.Err = err.Error()
 		return rec, err

@@ -80,19 +80,19 @@ func (e *Engine) newPatient(seq int, ps phenorag.PatientSnippets) (*patient, err
 // reports whether it was the patient's last.
 func (p *patient) run(ctx context.Context, e *Engine, i int) (last bool) {
 	c := p.calls[i]
-	p.mu.Lock()
-	skip := p.decided
-	p.mu.Unlock()
+	skip := !p.needed()
 
 	status, answer := callSkipped, phenorag.Answer{}
 	if !skip {
 		status = callAnswered
 		err := recovered(func() error {
 			var err error
-			answer, err = e.askMap(ctx, p.in.PatientID, c)
+			answer, err = e.askMap(ctx, p.in.PatientID, c, p.needed)
 			return err
 		})
-		if err != nil {
+		if errors.Is(err, errNotNeeded) {
+			status, answer = callSkipped, phenorag.Answer{}
+		} else if err != nil {
 			status = callFailed
 			answer.PatientID, answer.Snippets = p.in.PatientID, spans(c.snippets)
 			answer.Err = err.Error()
@@ -107,6 +107,13 @@ func (p *patient) run(ctx context.Context, e *Engine, i int) (last bool) {
 		_, _, p.decided = e.cfg.Reduce.decide(p.votes(), p.unresolved(), p.maxWeight)
 	}
 	return p.left == 0
+}
+
+// needed reports whether p's remaining calls may still change its answer.
+func (p *patient) needed() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return !p.decided
 }
 
 // votes returns the answered map calls as votes. The caller holds p.mu, or

@@ -20,8 +20,9 @@ type job struct {
 // Run maps and reduces every patient src gives and hands each result to
 // sink, in source order. One pool of workers serves the calls of all
 // patients, with at most as many calls in flight as the LLM has slots, so
-// the model is kept busy without being flooded. A patient whose calls fail ends with status error; only a failing
-// source or sink, or ctx, stops the run. Answers already stored are reused;
+// the model is kept busy without being flooded. A patient whose calls fail
+// ends with status error; only a failing source or sink, or ctx, stops the
+// run. Answers already stored are reused;
 // after a cancelled run, running again repeats no finished call.
 func (e *Engine) Run(ctx context.Context, src Source, sink Sink) (Stats, error) {
 	slots := cap(e.slots)

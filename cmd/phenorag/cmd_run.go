@@ -129,17 +129,7 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	}
 	defer closeSrc()
 
-	modelID := info.Digest
-	if modelID == "" {
-		modelID = info.Model
-	}
-	eng, err := mapreduce.New(mapreduce.Config{
-		Definition: def, LLM: mapreduce.FromOllama(client), Store: st, ModelID: modelID,
-		Options: opts, NumCtx: contextWindow(e, opts, info),
-		NumPredict: optInt(opts, "num_predict"),
-		Reduce:     mapreduce.Policy(c.reduce), EarlyStop: c.earlyStop,
-		Progress: newProgress(e, c.quiet, total),
-	})
+	eng, err := mapreduce.New(engineConfig(e, c, def, client, info, st, total))
 	if err != nil {
 		return err
 	}
@@ -150,6 +140,24 @@ func runRun(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	return finishRun(e, c, prov, input, stats, ds)
+}
+
+// engineConfig configures the engine from the flags and what the server
+// said about the model.
+func engineConfig(e *env, c runConfig, def *phenotype.Definition, client *ollama.Client,
+	info ollama.ModelInfo, st *store.Store, total int) mapreduce.Config {
+	modelID := info.Digest
+	if modelID == "" {
+		modelID = info.Model
+	}
+	opts := client.Options()
+	return mapreduce.Config{
+		Definition: def, LLM: mapreduce.FromOllama(client), Store: st, ModelID: modelID,
+		Options: opts, NumCtx: contextWindow(e, opts, info),
+		NumPredict: optInt(opts, "num_predict"),
+		Reduce:     mapreduce.Policy(c.reduce), EarlyStop: c.earlyStop,
+		Progress: newProgress(e, c.quiet, total),
+	}
 }
 
 // connect builds the Ollama client and checks that the model is there.
