@@ -163,5 +163,9 @@ func (e *Engine) chatOnce(ctx context.Context, req Request) (Response, error) {
 		ctx, cancel = context.WithTimeout(ctx, e.cfg.CallTimeout)
 		defer cancel()
 	}
-	return e.cfg.LLM.Chat(ctx, req)
+	resp, err := e.cfg.LLM.Chat(ctx, req)
+	if err == nil {
+		e.observe(len(req.System)+len(req.Prompt), resp.PromptTokens)
+	}
+	return resp, err
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -32,8 +33,12 @@ type Config struct {
 	// NumPredict the most tokens an answer may take (default 512).
 	NumCtx     int
 	NumPredict int
-	Schema     Schema
-	Reduce     Policy // default PolicyAny
+	// BytesPerToken is how many bytes of text a token is assumed to hold
+	// when snippets are packed (default DefaultBytesPerToken). Lower it for
+	// a tokenizer that splits text finer; Stats reports what was seen.
+	BytesPerToken float64
+	Schema        Schema
+	Reduce        Policy // default PolicyAny
 	// EarlyStop skips a patient's remaining map calls once the reduce
 	// policy's answer can no longer change.
 	EarlyStop bool
@@ -62,9 +67,13 @@ type Stats struct {
 	Skipped   int `json:"skipped"`
 	Failed    int `json:"failed"`
 	// Requests counts chat requests sent, retries included.
-	Requests     int `json:"requests"`
-	PromptTokens int `json:"prompt_tokens"`
-	OutputTokens int `json:"output_tokens"`
+	Requests int `json:"requests"`
+	// BytesPerToken is the smallest ratio of prompt bytes to prompt tokens
+	// the model reported in this run (0 when it reported none). Below
+	// Config.BytesPerToken, packed calls may overflow the context.
+	BytesPerToken float64 `json:"bytes_per_token,omitempty"`
+	PromptTokens  int     `json:"prompt_tokens"`
+	OutputTokens  int     `json:"output_tokens"`
 }
 
 // AnswerRecord is one line of answers.jsonl: an answer, what kind of call
@@ -104,6 +113,9 @@ type Engine struct {
 	flight   singleflight.Group
 	slots    chan struct{} // one token per call in flight, as many as the LLM has slots
 	requests atomic.Int64
+
+	ratioMu  sync.Mutex
+	minRatio float64 // smallest bytes per prompt token seen; 0 before any
 }
 
 // retryHint is added to a prompt asked again after an answer that did not
@@ -130,6 +142,9 @@ func New(cfg Config) (*Engine, error) {
 	}
 	if _, err := ParsePolicy(string(cfg.Reduce)); err != nil {
 		return nil, err
+	}
+	if cfg.BytesPerToken <= 0 {
+		cfg.BytesPerToken = DefaultBytesPerToken
 	}
 	if cfg.NoSnippetConfidence == 0 {
 		cfg.NoSnippetConfidence = 0.9
@@ -164,10 +179,12 @@ func (e *Engine) setBudget() error {
 	if err != nil {
 		return err
 	}
-	fixed := EstimateTokens(e.system) + EstimateTokens(empty) + EstimateTokens(retryHint)
+	bpt := e.cfg.BytesPerToken
+	fixed := estimate(len(e.system)+len(empty)+len(retryHint), bpt)
 	e.budget = Budget{
-		Tokens:   e.cfg.NumCtx - fixed - e.cfg.NumPredict - templateSlack,
-		Overhead: EstimateTokens(one) - EstimateTokens(empty) + 2,
+		Tokens:        e.cfg.NumCtx - fixed - e.cfg.NumPredict - templateSlack,
+		Overhead:      estimate(len(one)-len(empty), bpt) + 2,
+		BytesPerToken: bpt,
 	}
 	if e.budget.Tokens < 4*e.budget.Overhead {
 		return fmt.Errorf("mapreduce: a context of %d tokens leaves %d for snippets after "+
@@ -186,3 +203,23 @@ func (e *Engine) PromptHash() string { return e.prompts.Hash }
 
 // Schema returns the answer schema sent with every call.
 func (e *Engine) Schema() json.RawMessage { return e.schema }
+
+// observe records the bytes per token of one answered prompt.
+func (e *Engine) observe(promptBytes, promptTokens int) {
+	if promptTokens <= 0 {
+		return
+	}
+	r := float64(promptBytes) / float64(promptTokens)
+	e.ratioMu.Lock()
+	if e.minRatio == 0 || r < e.minRatio {
+		e.minRatio = r
+	}
+	e.ratioMu.Unlock()
+}
+
+// seenRatio returns the smallest bytes per token observed so far.
+func (e *Engine) seenRatio() float64 {
+	e.ratioMu.Lock()
+	defer e.ratioMu.Unlock()
+	return e.minRatio
+}

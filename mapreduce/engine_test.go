@@ -184,7 +184,8 @@ func TestRunLabelsAndEvidence(t *testing.T) {
 		d3.Counts.Notes != 4 {
 		t.Errorf("p3 (no snippets): %+v", d3)
 	}
-	if stats.Calls != 2 || llm.calls() != 2 || stats.PromptTokens == 0 {
+	if stats.Calls != 2 || llm.calls() != 2 || stats.PromptTokens == 0 ||
+		stats.BytesPerToken < DefaultBytesPerToken {
 		t.Errorf("stats %+v, model calls %d; want 2 calls", stats, llm.calls())
 	}
 }

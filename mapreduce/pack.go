@@ -2,15 +2,25 @@ package mapreduce
 
 import (
 	"cmp"
+	"math"
 	"slices"
 	"unicode/utf8"
 
 	"github.com/phenorag/phenorag"
 )
 
-// EstimateTokens estimates how many tokens text takes, erring high: about
-// one token per 3.5 bytes, where English prose averages about 4.
-func EstimateTokens(text string) int { return (2*len(text) + 6) / 7 }
+// DefaultBytesPerToken is the assumed size of a token: English prose
+// averages about 4 bytes per token with common tokenizers; clinical text,
+// dense with numbers and abbreviations, somewhat less.
+const DefaultBytesPerToken = 3.5
+
+// EstimateTokens estimates how many tokens text takes at
+// DefaultBytesPerToken, rounding up.
+func EstimateTokens(text string) int { return estimate(len(text), DefaultBytesPerToken) }
+
+func estimate(n int, bytesPerToken float64) int {
+	return int(math.Ceil(float64(n) / bytesPerToken))
+}
 
 // Budget sets how much snippet text fits in one map call.
 type Budget struct {
@@ -20,6 +30,16 @@ type Budget struct {
 	// Overhead is the estimated cost of one snippet's label and header in
 	// the prompt, beyond its text.
 	Overhead int
+	// BytesPerToken converts text to tokens; 0 means DefaultBytesPerToken.
+	BytesPerToken float64
+}
+
+// tokens estimates the tokens of text.
+func (b Budget) tokens(text string) int {
+	if b.BytesPerToken <= 0 {
+		return EstimateTokens(text)
+	}
+	return estimate(len(text), b.BytesPerToken)
 }
 
 // Pack splits snippets into calls that each fit the budget. Snippets are
@@ -37,13 +57,13 @@ func Pack(snippets []phenorag.Snippet, b Budget) [][]phenorag.Snippet {
 	var cur []phenorag.Snippet
 	used := 0
 	for _, s := range sorted {
-		cost := EstimateTokens(s.Text) + b.Overhead
+		cost := b.tokens(s.Text) + b.Overhead
 		if len(cur) > 0 && used+cost > b.Tokens {
 			calls = append(calls, cur)
 			cur, used = nil, 0
 		}
 		if cost > b.Tokens {
-			s = cut(s, b.Tokens-b.Overhead)
+			s = cut(s, b.Tokens-b.Overhead, b.BytesPerToken)
 			cost = b.Tokens
 		}
 		cur = append(cur, s)
@@ -57,8 +77,11 @@ func Pack(snippets []phenorag.Snippet, b Budget) [][]phenorag.Snippet {
 
 // cut shortens s to at most the bytes that tokens estimated tokens hold, at
 // a rune boundary, keeping at least one rune.
-func cut(s phenorag.Snippet, tokens int) phenorag.Snippet {
-	n := max(tokens*7/2, 1)
+func cut(s phenorag.Snippet, tokens int, bytesPerToken float64) phenorag.Snippet {
+	if bytesPerToken <= 0 {
+		bytesPerToken = DefaultBytesPerToken
+	}
+	n := max(int(float64(tokens)*bytesPerToken), 1)
 	if n >= len(s.Text) {
 		return s
 	}

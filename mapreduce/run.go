@@ -58,7 +58,7 @@ func (e *Engine) Run(ctx context.Context, src Source, sink Sink) (Stats, error) 
 	var stats Stats
 	g.Go(func() error { return e.collect(gctx, results, window, sink, &stats) })
 	err := g.Wait()
-	stats.Requests = int(e.requests.Load())
+	stats.Requests, stats.BytesPerToken = int(e.requests.Load()), e.seenRatio()
 	if err != nil {
 		return stats, fmt.Errorf("mapreduce: %w", err)
 	}
@@ -139,7 +139,7 @@ func (e *Engine) collect(ctx context.Context, results <-chan *patient, window <-
 			<-window
 			stats.add(q.result.Diagnosis)
 			if e.cfg.Progress != nil {
-				stats.Requests = int(e.requests.Load())
+				stats.Requests, stats.BytesPerToken = int(e.requests.Load()), e.seenRatio()
 				e.cfg.Progress(*stats)
 			}
 		}

@@ -70,6 +70,23 @@ func TestPack(t *testing.T) {
 	}
 }
 
+func TestPackBytesPerToken(t *testing.T) {
+	short := strings.Repeat("a", 70)
+	in := []phenorag.Snippet{snip("n1", 0, short, 3), snip("n2", 0, short, 2),
+		snip("n3", 0, short, 1)}
+	// At 3.5 bytes per token the three fit one call; at 1.75 each takes
+	// twice the room and only two fit.
+	for _, tt := range []struct {
+		bpt   float64
+		calls int
+	}{{0, 1}, {3.5, 1}, {1.75, 2}} {
+		b := Budget{Tokens: 100, Overhead: 10, BytesPerToken: tt.bpt}
+		if got := len(Pack(in, b)); got != tt.calls {
+			t.Errorf("%v bytes per token: %d calls, want %d", tt.bpt, got, tt.calls)
+		}
+	}
+}
+
 func TestPackCutKeepsRunes(t *testing.T) {
 	long := strings.Repeat("é", 400)
 	c := Pack([]phenorag.Snippet{snip("n", 10, long, 1)}, Budget{Tokens: 30, Overhead: 5})

@@ -35,6 +35,7 @@ type runConfig struct {
 	earlyStop, quiet   bool
 	numCtx, numPredict int
 	numThread          int
+	bytesPerToken      float64
 	timeout            time.Duration
 	patients           listFlag
 }
@@ -59,6 +60,8 @@ func parseRunFlags(args []string) (runConfig, error) {
 	fs.IntVar(&c.numCtx, "num-ctx", 0, "model context window in tokens (0: 8192)")
 	fs.IntVar(&c.numPredict, "num-predict", 0, "most tokens per answer (0: 256)")
 	fs.IntVar(&c.numThread, "num-thread", 0, "CPU threads the server uses (0: its choice)")
+	fs.Float64Var(&c.bytesPerToken, "bytes-per-token", mapreduce.DefaultBytesPerToken,
+		"bytes of text per token assumed when packing snippets into calls")
 	fs.DurationVar(&c.timeout, "timeout", 0, "bound on one call attempt (0: 10m)")
 	fs.Var(&c.patients, "patient", "only this patient `ID` (repeatable)")
 	fs.BoolVar(&c.quiet, "quiet", false, "no progress bar")
@@ -72,6 +75,8 @@ func parseRunFlags(args []string) (runConfig, error) {
 		return c, usagef("--model is required (or set PHENORAG_MODEL)")
 	case c.out == "":
 		return c, usagef("--out is required")
+	case c.bytesPerToken <= 0:
+		return c, usagef("--bytes-per-token must be positive")
 	}
 	if _, err := mapreduce.ParsePolicy(c.reduce); err != nil {
 		return c, usagef("--reduce: %v", err)
@@ -154,8 +159,8 @@ func engineConfig(e *env, c runConfig, def *phenotype.Definition, client *ollama
 	return mapreduce.Config{
 		Definition: def, LLM: mapreduce.FromOllama(client), Store: st, ModelID: modelID,
 		Options: opts, NumCtx: contextWindow(e, opts, info),
-		NumPredict: optInt(opts, "num_predict"),
-		Reduce:     mapreduce.Policy(c.reduce), EarlyStop: c.earlyStop,
+		NumPredict: optInt(opts, "num_predict"), BytesPerToken: c.bytesPerToken,
+		Reduce: mapreduce.Policy(c.reduce), EarlyStop: c.earlyStop,
 		Progress: newProgress(e, c.quiet, total),
 	}
 }
@@ -276,8 +281,10 @@ type runSettings struct {
 	Phenotype string `json:"phenotype"`
 	Reduce    string `json:"reduce"`
 	EarlyStop bool   `json:"early_stop"`
-	Ollama    string `json:"ollama,omitempty"`
-	Timeout   string `json:"timeout,omitempty"`
+	// BytesPerToken is the token size snippets were packed for.
+	BytesPerToken float64 `json:"bytes_per_token"`
+	Ollama        string  `json:"ollama,omitempty"`
+	Timeout       string  `json:"timeout,omitempty"`
 }
 
 // finishRun writes the other diagnoses formats and the manifest, and
@@ -290,7 +297,7 @@ func finishRun(e *env, c runConfig, prov phenorag.Provenance, in runInput,
 	}
 	m := runManifest{Input: in, Counts: stats, Provenance: prov, Finished: time.Now().UTC(),
 		Settings: runSettings{Phenotype: c.phenotype, Reduce: c.reduce,
-			EarlyStop: c.earlyStop, Ollama: c.ollama}}
+			EarlyStop: c.earlyStop, Ollama: c.ollama, BytesPerToken: c.bytesPerToken}}
 	if c.timeout > 0 {
 		m.Settings.Timeout = c.timeout.String()
 	}
@@ -302,6 +309,11 @@ func finishRun(e *env, c runConfig, prov phenorag.Provenance, in runInput,
 		"error", stats.Errors, "present", sum.Present, "calls", stats.Calls,
 		"cache_hits", stats.CacheHits, "skipped", stats.Skipped,
 		"prompt_tokens", stats.PromptTokens, "output_tokens", stats.OutputTokens, "out", c.out)
+	if stats.BytesPerToken > 0 && stats.BytesPerToken < c.bytesPerToken {
+		e.log.Warn("the model's tokens are smaller than assumed; if calls fail as too long, "+
+			"run again with --bytes-per-token set to the value seen",
+			"assumed", c.bytesPerToken, "seen", fmt.Sprintf("%.2f", stats.BytesPerToken))
+	}
 	if len(sum.Undated) > 0 {
 		e.log.Warn("present patients left out of cohort.csv: no dated evidence",
 			"patients", len(sum.Undated))

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -138,6 +139,18 @@ func TestRunCommand(t *testing.T) {
 	if strings.Count(string(second), `"status":"ok"`) != 3 {
 		t.Errorf("rerun diagnoses:\n%s", second)
 	}
+
+	// --patient runs a subset.
+	subset := filepath.Join(dir, "subset")
+	args = append(args, "--patient", "p3", "--patient", "p2")
+	args[slices.Index(args, out)] = subset
+	if code := mainCode(args, &stdout, &stderr); code != exitOK {
+		t.Fatalf("subset exit %d: %s", code, stderr.String())
+	}
+	ds, err := diagnose.ReadDiagnoses(filepath.Join(subset, "diagnoses.jsonl"))
+	if err != nil || len(ds) != 2 || ds[0].PatientID != "p2" || ds[1].PatientID != "p3" {
+		t.Errorf("subset diagnoses %+v, %v", ds, err)
+	}
 }
 
 func TestRunCommandUsage(t *testing.T) {
@@ -146,6 +159,7 @@ func TestRunCommandUsage(t *testing.T) {
 		{"run", "--snippets", "s", "--index", "i", "--model", "m", "--out", "o"},
 		{"run", "--snippets", "s", "--model", "m"},
 		{"run", "--snippets", "s", "--model", "m", "--out", "o", "--reduce", "vote"},
+		{"run", "--snippets", "s", "--model", "m", "--out", "o", "--bytes-per-token", "0"},
 	}
 	for _, args := range tests {
 		var stdout, stderr bytes.Buffer
