@@ -176,3 +176,12 @@ func FuzzSentences(f *testing.F) {
 		}
 	})
 }
+
+// FuzzViews checks that the normalised views map back onto the original.
+func FuzzViews(f *testing.F) {
+	f.Add("history of\r\n  pulmonary [** Name\n**] hypertension.\rNext ___\n\nEnd")
+	f.Fuzz(func(t *testing.T, text string) {
+		checkViewMaps(t, text, NormalizeLineEndings(text))
+		checkViewMaps(t, text, JoinWrappedLines(text))
+	})
+}
