@@ -426,3 +426,56 @@ func TestRunBadSnippetFailsOnlyItsPatient(t *testing.T) {
 		t.Errorf("stats %+v, model calls %d", stats, llm.calls())
 	}
 }
+
+func TestRunPolicies(t *testing.T) {
+	// One present call with a high retrieval score, two absent ones with
+	// low scores, each in its own call.
+	p := patientWith("p", long("Cath: she has pulmonary hypertension."), long("Stable."),
+		long("Well."))
+	p.Snippets[1].Score, p.Snippets[2].Score = 2, 1
+	tests := []struct {
+		policy Policy
+		label  phenorag.Label
+		calls  int
+	}{
+		{PolicyAny, phenorag.Present, 3},
+		{PolicyMajority, phenorag.Absent, 3},
+		{PolicyWeighted, phenorag.Present, 3},
+		{PolicyLLM, phenorag.Present, 4},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.policy), func(t *testing.T) {
+			llm := &fakeLLM{slots: 2}
+			e := newEngine(t, llm, func(c *Config) { c.Reduce = tt.policy; c.NumCtx = 900 })
+			sink, _ := run(t, e, p)
+			d := sink.diagnosis(t, "p")
+			if d.Label != tt.label || d.Counts.Calls != tt.calls || llm.calls() != tt.calls {
+				t.Errorf("label %s, %d calls (model %d); want %s, %d", d.Label, d.Counts.Calls,
+					llm.calls(), tt.label, tt.calls)
+			}
+			if d.Label == phenorag.Present && len(d.Evidence) == 0 {
+				t.Errorf("present without evidence: %+v", d)
+			}
+		})
+	}
+}
+
+func TestRunQuoteFromAnotherCallIsUnverified(t *testing.T) {
+	// Every call quotes the first snippet; only the call that holds it can
+	// verify the quote.
+	llm := &fakeLLM{slots: 1, fail: func(int, Request) (string, error) {
+		return `{"snippet":"S1","quote":"she has pulmonary hypertension","rationale":"r",` +
+			`"label":"present"}`, nil
+	}}
+	sink, _ := run(t, newEngine(t, llm, func(c *Config) { c.NumCtx = 900 }),
+		patientWith("p", long("Cath: she has pulmonary hypertension."), long("Stable.")))
+	answers := sink.results[0].Answers
+	if len(answers) != 2 || !answers[0].Verified || answers[1].Verified ||
+		answers[1].QuoteSpan != nil {
+		t.Fatalf("answers %+v", answers)
+	}
+	d := sink.diagnosis(t, "p")
+	if len(d.Evidence) != 1 || d.Evidence[0].NoteID != "p-n0" {
+		t.Errorf("evidence %+v", d.Evidence)
+	}
+}
