@@ -40,7 +40,8 @@ type Config struct {
 	Schema        Schema
 	Reduce        Policy // default PolicyAny
 	// EarlyStop skips a patient's remaining map calls once the reduce
-	// policy's answer can no longer change.
+	// policy's answer can no longer change. A patient's calls then run one
+	// after another, best snippets first; patients still run in parallel.
 	EarlyStop bool
 	// CallTimeout bounds one chat call; 0 means no bound beyond ctx.
 	CallTimeout time.Duration

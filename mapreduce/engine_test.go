@@ -209,9 +209,9 @@ func TestRunEarlyStop(t *testing.T) {
 		long("No change."), long("Stable."), long("Seen in clinic."))
 	for _, early := range []bool{false, true} {
 		t.Run(fmt.Sprint("early=", early), func(t *testing.T) {
-			llm := &fakeLLM{slots: 1}
+			llm := &fakeLLM{slots: 4}
 			e := newEngine(t, llm, func(c *Config) { c.EarlyStop = early; c.NumCtx = 900 })
-			sink, stats := run(t, e, p)
+			sink, stats := run(t, e, p, patientWith("q", "Stable."))
 			d := sink.diagnosis(t, "p")
 			if d.Label != phenorag.Present {
 				t.Fatalf("label %s", d.Label)
@@ -221,7 +221,7 @@ func TestRunEarlyStop(t *testing.T) {
 				wantCalls, wantSkipped = 1, 3
 			}
 			if d.Counts.Calls != wantCalls || d.Counts.Skipped != wantSkipped ||
-				stats.Skipped != wantSkipped || llm.calls() != wantCalls {
+				stats.Skipped != wantSkipped || llm.calls() != wantCalls+1 {
 				t.Errorf("counts %+v, model calls %d; want %d calls, %d skipped",
 					d.Counts, llm.calls(), wantCalls, wantSkipped)
 			}

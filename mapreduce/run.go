@@ -97,26 +97,38 @@ func (e *Engine) produce(ctx context.Context, src Source, jobs chan<- job,
 			if err := send(ctx, jobs, job{p, i}); err != nil {
 				return err
 			}
+			if e.cfg.EarlyStop {
+				break // the worker runs the rest in turn
+			}
 		}
 		return nil
 	})
 }
 
 // work runs queued calls; the worker that finishes a patient's last call
-// also reduces it.
+// also reduces it. With early stopping, only a patient's first call is
+// queued and the worker runs the others in turn, best snippets first, so
+// that no call is sent after the answer is settled; patients still run in
+// parallel.
 func (e *Engine) work(ctx context.Context, jobs <-chan job, results chan<- *patient) error {
 	for j := range jobs {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		last := j.p.run(ctx, e, j.i)
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if last {
-			j.p.finish(ctx, e)
-			if err := send(ctx, results, j.p); err != nil {
-				return err
+		for i := j.i; ; i++ {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			last := j.p.run(ctx, e, i)
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if last {
+				j.p.finish(ctx, e)
+				if err := send(ctx, results, j.p); err != nil {
+					return err
+				}
+				break
+			}
+			if !e.cfg.EarlyStop {
+				break
 			}
 		}
 	}
