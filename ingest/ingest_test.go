@@ -187,7 +187,7 @@ func TestReadNotesGzipAndTSV(t *testing.T) {
 		{"csv.gz", "n.csv.gz", csvText, "csv.gz", "a\nb"},
 		{"gzip without extension", "n.data", csvText, "csv.gz", "a\nb"},
 		{"tsv", "n.tsv", tsvText, "tsv", "ab"},
-		{"tsv sniffed", "n.txt.gz", tsvText, "tsv.gz", "ab"},
+		{"tsv sniffed", "n.dat.gz", tsvText, "tsv.gz", "ab"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -249,6 +249,8 @@ func TestReadNotesFileErrors(t *testing.T) {
 		{"no text column", "a.csv", "note_id,patient_id\n1,p1\n", "no column for field text"},
 		{"empty file", "b.csv", "", "no header row"},
 		{"bad gzip", "c.csv.gz", "", ""},
+		{"truncated gzip", "d.csv.gz", "", "unexpected EOF"},
+		{"one txt note", "e.txt", "text", "read from their folder"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -256,8 +258,16 @@ func TestReadNotesFileErrors(t *testing.T) {
 			if tt.file != "" {
 				p = writeFile(t, dir, tt.file, tt.data)
 			}
-			if tt.name == "bad gzip" {
+			switch tt.name {
+			case "bad gzip":
 				os.WriteFile(p, []byte{0x1f, 0x8b, 1, 2, 3}, 0o644)
+			case "truncated gzip":
+				var buf bytes.Buffer
+				zw := gzip.NewWriter(&buf)
+				zw.Write([]byte("note_id,patient_id,text\n" +
+					strings.Repeat("1,p1,some note text\n", 5000)))
+				zw.Close()
+				os.WriteFile(p, buf.Bytes()[:buf.Len()/2], 0o644)
 			}
 			_, _, err := readNotes(t, []string{p}, Options{})
 			if err == nil || !strings.Contains(err.Error(), p) ||

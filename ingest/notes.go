@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"unicode/utf8"
@@ -98,6 +99,10 @@ func noteSources(path, format string) ([]source, error) {
 		return nil, fmt.Errorf("read notes: %w", err)
 	}
 	if !st.IsDir() {
+		if strings.EqualFold(filepath.Ext(path), ".txt") || format == formatTxt {
+			return nil, fmt.Errorf("read notes %s: .txt notes are read from their folder, "+
+				"whose subfolders name the patients", path)
+		}
 		return []source{{path: path}}, nil
 	}
 	if format == formatTxt {
