@@ -1,0 +1,187 @@
+package synth
+
+import (
+	"strconv"
+	"strings"
+)
+
+// builder writes one note's text and records where evidence lands.
+type builder struct {
+	p     *plan
+	n     *noteSpec
+	buf   []byte
+	marks []mark
+}
+
+// mark is evidence for a case at buf[start:end].
+type mark struct {
+	start, end int
+	tag        string
+}
+
+func (b *builder) reset(n *noteSpec) {
+	b.n, b.buf, b.marks = n, b.buf[:0], b.marks[:0]
+}
+
+// w writes s as it is.
+func (b *builder) w(s string) { b.buf = append(b.buf, s...) }
+
+// line writes s expanded, then a newline.
+func (b *builder) line(s string) {
+	b.x(s)
+	b.buf = append(b.buf, '\n')
+}
+
+// header writes an ALL-CAPS section header on its own line after a blank
+// line; inline headers keep their text on the same line.
+func (b *builder) header(h string) {
+	b.w("\n")
+	b.w(h)
+	b.w("\n")
+}
+
+func (b *builder) part(pt part) {
+	start := len(b.buf)
+	b.w(pt.text)
+	if pt.tag != "" {
+		b.marks = append(b.marks, mark{start, len(b.buf), pt.tag})
+	}
+}
+
+// injected reports whether case text waits at slot s of the note.
+func (b *builder) injected(s slot) bool {
+	for _, in := range b.n.inject {
+		if in.slot == s {
+			return true
+		}
+	}
+	return false
+}
+
+// slot writes the case text waiting at s, each injection after prefix and
+// ending with a newline; it returns how many it wrote.
+func (b *builder) slot(s slot, prefix string, number int) int {
+	k := 0
+	for _, in := range b.n.inject {
+		if in.slot != s {
+			continue
+		}
+		if number > 0 {
+			b.num(number + k)
+			b.w(". ")
+		}
+		b.w(prefix)
+		for _, pt := range in.parts {
+			b.part(pt)
+		}
+		b.w("\n")
+		k++
+	}
+	return k
+}
+
+// inline writes the case text waiting at s on the current line, each after
+// a space.
+func (b *builder) inline(s slot) {
+	for _, in := range b.n.inject {
+		if in.slot != s {
+			continue
+		}
+		b.w(" ")
+		for _, pt := range in.parts {
+			b.part(pt)
+		}
+	}
+}
+
+func (b *builder) num(v int) { b.buf = strconv.AppendInt(b.buf, int64(v), 10) }
+
+func (b *builder) dec(v float64) { b.buf = strconv.AppendFloat(b.buf, v, 'f', 1, 64) }
+
+// between writes a whole number drawn from [lo, hi].
+func (b *builder) between(lo, hi int) { b.num(lo + b.p.r.IntN(hi-lo+1)) }
+
+// betweenDec writes a number with one decimal drawn from [lo, hi].
+func (b *builder) betweenDec(lo, hi float64) {
+	b.dec(lo + float64(b.p.r.IntN(int((hi-lo)*10)+1))/10)
+}
+
+// x writes s, filling each {key} with a plausible value.
+func (b *builder) x(s string) {
+	for {
+		i := strings.IndexByte(s, '{')
+		if i < 0 {
+			b.w(s)
+			return
+		}
+		j := strings.IndexByte(s[i:], '}')
+		if j < 0 {
+			b.w(s)
+			return
+		}
+		b.w(s[:i])
+		b.value(s[i+1 : i+j])
+		s = s[i+j+1:]
+	}
+}
+
+// value writes the value of one placeholder.
+func (b *builder) value(key string) {
+	p := b.p
+	switch key {
+	case "age":
+		b.num(p.age)
+	case "sex":
+		b.w(p.sexWord())
+	case "a1c":
+		b.betweenDec(6.4, 10.8)
+	case "ins":
+		b.between(12, 44)
+	case "bp":
+		b.between(104, 156)
+		b.w("/")
+		b.between(58, 92)
+	case "ldl":
+		b.between(52, 148)
+	case "cr":
+		b.betweenDec(0.7, 2.6)
+	case "egfr":
+		b.between(24, 58)
+	case "k":
+		b.betweenDec(3.5, 5.3)
+	case "na":
+		b.between(131, 144)
+	case "glu":
+		b.between(88, 242)
+	case "fev1":
+		b.betweenDec(0.9, 2.4)
+	case "wt":
+		b.between(58, 121)
+	case "bnp":
+		b.between(35, 2400)
+	case "hr":
+		b.between(58, 104)
+	case "tsh":
+		b.betweenDec(0.6, 5.8)
+	case "hgb":
+		b.betweenDec(8.1, 14.6)
+	case "wbc":
+		b.betweenDec(4.2, 14.8)
+	case "plt":
+		b.between(128, 410)
+	case "o2":
+		b.between(1, 4)
+	case "temp":
+		b.betweenDec(97.1, 100.6)
+	case "rr":
+		b.between(12, 24)
+	case "spo2":
+		b.between(89, 99)
+	case "year":
+		b.between(1988, 2012)
+	case "dr":
+		b.w(pick(p.r, doctors))
+	default:
+		b.w("{" + key + "}")
+	}
+}

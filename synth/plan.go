@@ -1,0 +1,333 @@
+package synth
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/phenorag/phenorag"
+)
+
+// Note type labels, as every output format writes them.
+const (
+	TypeDischarge  = "discharge summary"
+	TypeCardiology = "cardiology consult"
+	TypeEcho       = "echocardiogram report"
+	TypeRHC        = "right heart catheterization report"
+	TypePulmonary  = "pulmonary clinic note"
+	TypeProgress   = "progress note"
+	TypeRadiology  = "radiology report"
+)
+
+// NoteTypes lists every note type label.
+var NoteTypes = []string{
+	TypeDischarge, TypeCardiology, TypeEcho, TypeRHC, TypePulmonary, TypeProgress,
+	TypeRadiology,
+}
+
+// narrativeTypes are the notes written by clinicians, with a history, a
+// medication list and an assessment and plan.
+var narrativeTypes = []string{TypeProgress, TypeDischarge, TypeCardiology, TypePulmonary}
+
+// slot is a place in a note where case text is written.
+type slot int
+
+const (
+	slotHPI slot = iota
+	slotPMH
+	slotMeds
+	slotFamily
+	slotLabs
+	slotAP
+	slotImpression
+)
+
+// part is a run of note text; a part with a tag is evidence for that case.
+type part struct {
+	text string
+	tag  string
+}
+
+// injection is case text to be written at a slot of one note.
+type injection struct {
+	slot  slot
+	parts []part
+}
+
+// echoVals are the numbers of one echocardiogram.
+type echoVals struct {
+	rvsp     int    // 0 when the TR jet was too weak to estimate it
+	name     string // "RVSP" or "PASP", as the report labels it
+	tag      string // case the RVSP value is evidence for, if any
+	rap      int
+	ef       int
+	rvDilat  int // 0 normal, 1 mild, 2 moderate, 3 severe
+	tapse    float64
+	pvGrad   int // peak pulmonic valve gradient when stenotic
+	pvTag    string
+	positive bool // the echo shows the patient's pulmonary hypertension
+}
+
+// rhcVals are the hemodynamics of one right heart catheterization.
+type rhcVals struct {
+	ra, rvs, rvd, pas, pad, mpap, pawp int
+	co, ci, pvr                        float64
+	tag                                string // case the numbers are evidence for
+}
+
+// noteSpec is a note before its text is written.
+type noteSpec struct {
+	id     string
+	typ    string
+	date   time.Time
+	fixed  bool // the type was chosen for case text and must stay
+	inject []injection
+	echo   *echoVals
+	rhc    *rhcVals
+}
+
+// plan is everything decided about a patient before the notes are written.
+type plan struct {
+	r        *rand.Rand
+	id       string
+	positive bool
+	cases    caseSet
+	female   bool
+	age      int
+	probs    []*problem
+	notes    []*noteSpec
+	facts    []phenorag.Fact
+	group    int  // WHO group of a positive's PH: 1 to 4
+	words    bool // the notes may name pulmonary hypertension
+	inhouse  bool // a positive's echo and catheter were done here, with numbers
+	drugs    []string
+	phDrugs  []string
+}
+
+// patient builds patient i.
+func (g *generator) patient(i int) Patient {
+	p := &plan{
+		r:        rand.New(rand.NewPCG(g.cfg.Seed, uint64(i)+0x9e37_79b9)),
+		id:       strconv.Itoa(firstPatientID + i),
+		positive: g.positive(i),
+	}
+	p.demographics()
+	g.chooseCases(p)
+	p.words = p.positive && !p.cases.has(CaseNumbersOnly)
+	g.schedule(p)
+	p.caseText()
+	p.measureAll()
+	p.structuredFacts()
+	return p.render()
+}
+
+// demographics draws age, sex, problems and their drugs.
+func (p *plan) demographics() {
+	r := p.r
+	p.female = r.IntN(2) == 0
+	p.age = 35 + r.IntN(55)
+	n := 2 + r.IntN(5)
+	for _, k := range r.Perm(len(problems))[:n] {
+		p.probs = append(p.probs, &problems[k])
+	}
+	slices.SortFunc(p.probs, func(a, b *problem) int { return a.order - b.order })
+	for _, pr := range p.probs {
+		p.drugs = append(p.drugs, pr.drugs...)
+	}
+	if p.positive {
+		p.group = phGroupOf(r.Float64())
+		p.inhouse = r.Float64() < 0.42
+		p.phDrugs = phDrugsFor(r, p.group)
+	}
+}
+
+// phGroupOf maps a uniform draw to a WHO group: group 2 and 3 are the most
+// common in practice.
+func phGroupOf(u float64) int {
+	switch {
+	case u < 0.25:
+		return 1
+	case u < 0.60:
+		return 2
+	case u < 0.90:
+		return 3
+	}
+	return 4
+}
+
+func phDrugsFor(r *rand.Rand, group int) []string {
+	switch group {
+	case 1:
+		combos := [][]string{
+			{"ambrisentan", "tadalafil"}, {"macitentan", "tadalafil"},
+			{"bosentan", "sildenafil"}, {"macitentan", "sildenafil", "selexipag"},
+			{"ambrisentan", "tadalafil", "treprostinil"}, {"epoprostenol", "sildenafil"},
+			{"sildenafil"},
+		}
+		return pick(r, combos)
+	case 4:
+		return pick(r, [][]string{{"riociguat"}, {"riociguat"}, {}})
+	case 3:
+		if r.IntN(4) == 0 {
+			return []string{"sildenafil"}
+		}
+	}
+	return nil
+}
+
+// noteCount draws a skewed count: log-normal with median 7.5 and mean about
+// 10, kept within [min, max].
+func noteCount(r *rand.Rand, lo, hi int) int {
+	n := int(math.Round(math.Exp(math.Log(7.5) + 0.76*r.NormFloat64())))
+	return max(lo, min(hi, n))
+}
+
+// schedule draws the note count, dates, ids and types.
+func (g *generator) schedule(p *plan) {
+	r := p.r
+	n := noteCount(r, g.cfg.NotesMin, g.cfg.NotesMax)
+	start := time.Date(2009, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, r.IntN(12*365))
+	span := 120 + r.IntN(5*365)
+	days := make([]int, n)
+	for i := range days {
+		days[i] = r.IntN(span)
+	}
+	slices.Sort(days)
+	p.notes = make([]*noteSpec, n)
+	for i, d := range days {
+		p.notes[i] = &noteSpec{
+			id:   strconv.FormatUint(g.nextNote, 10),
+			typ:  pickWeighted(r, typeWeights),
+			date: start.AddDate(0, 0, d),
+		}
+		g.nextNote++
+	}
+	if !p.positive {
+		return
+	}
+	// A positive's in-house work-up: one echo and, for most, a catheter.
+	if p.inhouse || p.cases.has(CaseNumbersOnly) {
+		p.force(TypeEcho, 0, n/2+1).echo = p.phEcho()
+		if r.IntN(3) > 0 || p.cases.has(CaseNumbersOnly) {
+			p.force(TypeRHC, n/3, n).rhc = p.phRHC()
+		}
+	}
+}
+
+// typeWeights is how common each note type is.
+var typeWeights = []weighted{
+	{TypeProgress, 34}, {TypeDischarge, 12}, {TypeRadiology, 20}, {TypeCardiology, 8},
+	{TypePulmonary, 10}, {TypeEcho, 14}, {TypeRHC, 2},
+}
+
+// force makes a note in [lo, hi) of type typ and fixes it, preferring a note
+// of that type whose numbers are not yet taken, then any note not yet fixed.
+func (p *plan) force(typ string, lo, hi int) *noteSpec {
+	hi = min(hi, len(p.notes))
+	lo = max(0, min(lo, hi-1))
+	var same, free []*noteSpec
+	for _, n := range p.notes[lo:hi] {
+		switch {
+		case n.typ == typ && n.echo == nil && n.rhc == nil:
+			same = append(same, n)
+		case !n.fixed:
+			free = append(free, n)
+		}
+	}
+	if len(same) == 0 && len(free) == 0 {
+		for _, n := range p.notes {
+			if !n.fixed {
+				free = append(free, n)
+			}
+		}
+	}
+	cands := same
+	if len(cands) == 0 {
+		cands = free
+	}
+	if len(cands) == 0 {
+		cands = p.notes[lo:hi]
+	}
+	n := pick(p.r, cands)
+	n.typ, n.fixed = typ, true
+	return n
+}
+
+// narrative returns a note written by a clinician in [lo, hi), making one
+// if there is none.
+func (p *plan) narrative(lo, hi int) *noteSpec {
+	hi = min(hi, len(p.notes))
+	lo = min(lo, hi-1)
+	var cands []*noteSpec
+	for _, n := range p.notes[lo:hi] {
+		if slices.Contains(narrativeTypes, n.typ) {
+			cands = append(cands, n)
+		}
+	}
+	if len(cands) > 0 {
+		n := pick(p.r, cands)
+		n.fixed = true
+		return n
+	}
+	return p.force(pick(p.r, narrativeTypes), lo, hi)
+}
+
+// narratives returns k distinct clinician notes in date order, turning
+// notes of other types that are not fixed into progress notes if needed.
+func (p *plan) narratives(k int) []*noteSpec {
+	var out, free []*noteSpec
+	for _, n := range p.notes {
+		switch {
+		case slices.Contains(narrativeTypes, n.typ):
+			out = append(out, n)
+		case !n.fixed:
+			free = append(free, n)
+		}
+	}
+	for _, i := range p.r.Perm(len(free)) {
+		if len(out) >= k {
+			break
+		}
+		free[i].typ = TypeProgress
+		out = append(out, free[i])
+	}
+	if len(out) > k {
+		start := p.r.IntN(len(out) - k + 1)
+		slices.SortFunc(out, func(a, b *noteSpec) int { return a.date.Compare(b.date) })
+		out = out[start : start+k]
+	}
+	for _, n := range out {
+		n.fixed = true
+	}
+	slices.SortFunc(out, func(a, b *noteSpec) int { return a.date.Compare(b.date) })
+	return out
+}
+
+func (n *noteSpec) add(s slot, parts ...part) {
+	n.inject = append(n.inject, injection{slot: s, parts: parts})
+}
+
+// weighted is a choice with a weight.
+type weighted struct {
+	v string
+	w int
+}
+
+func pickWeighted(r *rand.Rand, ws []weighted) string {
+	total := 0
+	for _, w := range ws {
+		total += w.w
+	}
+	k := r.IntN(total)
+	for _, w := range ws {
+		if k < w.w {
+			return w.v
+		}
+		k -= w.w
+	}
+	return ws[len(ws)-1].v
+}
+
+func pick[T any](r *rand.Rand, xs []T) T { return xs[r.IntN(len(xs))] }
