@@ -77,6 +77,10 @@ func TestTagPHSentences(t *testing.T) {
 			isAffirmed},
 		{"No dyspnea. Pulmonary hypertension is stable.", "Pulmonary hypertension", isAffirmed},
 		{"Pulmonary hypertension: none.", "Pulmonary hypertension", isNegated},
+		{"Pulmonary hypertension is not present on prior echo.", "Pulmonary hypertension",
+			isNegated},
+		{"Consider pulmonary hypertension if symptoms persist.", "pulmonary hypertension",
+			isPossible},
 		{"Her mother had PAH; the patient now has PAH as well.", "PAH as", isAffirmed},
 	}
 	tg := phTagger(t)
