@@ -29,6 +29,8 @@ type Error struct {
 	Err error
 }
 
+// Error reads "SOURCE:LINE:COLUMN: FIELD: problem", leaving out the parts
+// that are unknown.
 func (e *Error) Error() string {
 	var b strings.Builder
 	if e.Source != "" {
