@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -124,4 +125,28 @@ func benchRun(b *testing.B, slots int, cohort []phenorag.PatientSnippets) {
 	b.ReportMetric(float64(cpu.Microseconds())/float64(len(cohort)), "cpu_µs/patient")
 	b.ReportMetric(float64(stats.CacheHits)/float64(stats.Calls+stats.CacheHits), "saved")
 	b.ReportMetric(float64(srv.Calls("/api/chat")-calls), "resume_calls")
+}
+
+func BenchmarkVerify(b *testing.B) {
+	text := strings.Repeat("Patient seen in clinic, vitals stable, lungs clear. ", 10) +
+		"Impression:\n  severe pulmonary   hypertension, WHO group 1."
+	call := []phenorag.Snippet{{NoteID: "n", Start: 0, End: len(text), Text: text}}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, ok := Verify("severe pulmonary hypertension, WHO group 1", "S1", call); !ok {
+			b.Fatal("not verified")
+		}
+	}
+}
+
+func BenchmarkPack(b *testing.B) {
+	p := patientWith("p", strings.Split(strings.Repeat(strings.Repeat("word ", 96)+"|", 12),
+		"|")[:12]...)
+	budget := Budget{Tokens: 7000, Overhead: 12}
+	b.ReportAllocs()
+	for b.Loop() {
+		if len(Pack(p.Snippets, budget)) != 1 {
+			b.Fatal("want one call")
+		}
+	}
 }

@@ -12,6 +12,7 @@ type ollamaLLM struct{ c *ollama.Client }
 // FromOllama returns an LLM that sends its calls through c.
 func FromOllama(c *ollama.Client) LLM { return ollamaLLM{c} }
 
+// Chat sends req through the client, which retries what a retry can fix.
 func (o ollamaLLM) Chat(ctx context.Context, req Request) (Response, error) {
 	r, err := o.c.Chat(ctx, ollama.Request{System: req.System, Prompt: req.Prompt,
 		Schema: req.Schema})
@@ -22,4 +23,5 @@ func (o ollamaLLM) Chat(ctx context.Context, req Request) (Response, error) {
 		OutputTokens: r.OutputTokens}, nil
 }
 
+// Slots returns the calls the client's endpoints serve at once.
 func (o ollamaLLM) Slots() int { return o.c.Slots() }

@@ -20,8 +20,10 @@ type LineError struct {
 	Err  error
 }
 
+// Error gives the file and line, then the cause.
 func (e *LineError) Error() string { return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err) }
 
+// Unwrap returns the cause.
 func (e *LineError) Unwrap() error { return e.Err }
 
 // ErrNoPatient marks a snippets line without a patient id.
