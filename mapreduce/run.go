@@ -22,9 +22,10 @@ type job struct {
 // patients, with at most as many calls in flight as the LLM has slots, so
 // the model is kept busy without being flooded. A patient whose calls fail
 // ends with status error; only a failing source or sink, or ctx, stops the
-// run. Answers already stored are reused;
-// after a cancelled run, running again repeats no finished call.
+// run. Answers already stored are reused, so after a cancelled run, running
+// again repeats no finished call. Runs of one Engine must not overlap.
 func (e *Engine) Run(ctx context.Context, src Source, sink Sink) (Stats, error) {
+	e.requests.Store(0)
 	slots := cap(e.slots)
 	// Twice as many workers as slots: a worker waiting for an identical call
 	// that another patient has in flight holds no slot, and the others keep
@@ -37,21 +38,22 @@ func (e *Engine) Run(ctx context.Context, src Source, sink Sink) (Stats, error) 
 	// patient cannot make the others pile up in memory.
 	window := make(chan struct{}, 8*slots+256)
 
-	var producers sync.WaitGroup
-	producers.Add(1 + workers)
+	// results closes once the producer and every worker are done with it.
+	var senders sync.WaitGroup
+	senders.Add(1 + workers)
 	g.Go(func() error {
-		defer producers.Done()
+		defer senders.Done()
 		defer close(jobs)
 		return e.produce(gctx, src, jobs, results, window)
 	})
 	for range workers {
 		g.Go(func() error {
-			defer producers.Done()
+			defer senders.Done()
 			return e.work(gctx, jobs, results)
 		})
 	}
 	go func() {
-		producers.Wait()
+		senders.Wait()
 		close(results)
 	}()
 
