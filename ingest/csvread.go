@@ -26,7 +26,12 @@ type csvReader struct {
 	hint   int // the size of the last record, to allocate the next at once
 	ends   []int
 	fields []string
+	pieces [][2]int // fast path: the buffered bytes that make up the record
 }
+
+// fastWindow is how many bytes the fast path wants buffered before it
+// looks for a whole record.
+const fastWindow = 256 << 10
 
 // csvFault is a record that cannot be split into fields.
 type csvFault struct{ reason string }
@@ -34,7 +39,13 @@ type csvFault struct{ reason string }
 func (f *csvFault) Error() string { return f.reason }
 
 func newCSVReader(r io.Reader, comma byte) *csvReader {
-	return &csvReader{br: bufio.NewReaderSize(r, 1<<20), comma: comma}
+	return newCSVReaderSize(r, comma, 1<<20)
+}
+
+// newCSVReaderSize reads through a buffer of size bytes; records longer
+// than the buffer take the general path.
+func newCSVReaderSize(r io.Reader, comma byte, size int) *csvReader {
+	return &csvReader{br: bufio.NewReaderSize(r, size), comma: comma}
 }
 
 // read returns the fields of the next record and the line it starts on. The
@@ -46,6 +57,9 @@ func (r *csvReader) read() ([]string, int, error) {
 		return nil, r.line + 1, err
 	}
 	start := r.line + 1
+	if r.fastRead() {
+		return r.split(), start, nil
+	}
 	r.rec = strings.Builder{}
 	r.rec.Grow(r.hint)
 	r.ends = r.ends[:0]
@@ -64,6 +78,11 @@ func (r *csvReader) read() ([]string, int, error) {
 			break
 		}
 	}
+	return r.split(), start, nil
+}
+
+// split cuts the record in r.rec into its fields.
+func (r *csvReader) split() []string {
 	s := r.rec.String()
 	r.hint = len(s)
 	r.fields = r.fields[:0]
@@ -72,7 +91,87 @@ func (r *csvReader) read() ([]string, int, error) {
 		r.fields = append(r.fields, s[prev:e])
 		prev = e
 	}
-	return r.fields, start, nil
+	return r.fields
+}
+
+// fastRead reads a record that lies wholly in the read buffer into r.rec,
+// allocating exactly its size. It consumes nothing and reports false when
+// the record is not wholly buffered or is malformed; the general path then
+// reads it (and reports what is wrong with it).
+func (r *csvReader) fastRead() bool {
+	b, _ := r.br.Peek(min(fastWindow, r.br.Size()))
+	if len(b) < r.br.Buffered() {
+		b, _ = r.br.Peek(r.br.Buffered())
+	}
+	r.pieces, r.ends = r.pieces[:0], r.ends[:0]
+	i, size := 0, 0
+	for {
+		next, last, ok := r.scanField(b, i, &size)
+		if !ok {
+			return false
+		}
+		r.ends = append(r.ends, size)
+		i = next
+		if last {
+			break
+		}
+	}
+	r.rec = strings.Builder{}
+	r.rec.Grow(size)
+	for _, p := range r.pieces {
+		r.rec.Write(b[p[0]:p[1]])
+	}
+	r.line += bytes.Count(b[:i], []byte{'\n'})
+	r.br.Discard(i)
+	return true
+}
+
+// scanField finds the field that starts at b[i], adding its pieces to
+// r.pieces and its length to size. It returns where the next field starts
+// and whether the field ended the record; ok is false when the field runs
+// past b or is malformed.
+func (r *csvReader) scanField(b []byte, i int, size *int) (next int, last, ok bool) {
+	if i < len(b) && b[i] == '"' {
+		return r.scanQuoted(b, i+1, size)
+	}
+	for j := i; j < len(b); j++ {
+		if c := b[j]; c == r.comma || c == '\n' {
+			end := j
+			if c == '\n' && end > i && b[end-1] == '\r' {
+				end--
+			}
+			r.pieces = append(r.pieces, [2]int{i, end})
+			*size += end - i
+			return j + 1, c == '\n', true
+		}
+	}
+	return 0, false, false
+}
+
+func (r *csvReader) scanQuoted(b []byte, i int, size *int) (next int, last, ok bool) {
+	for {
+		j := bytes.IndexByte(b[i:], '"')
+		if j < 0 || i+j+1 >= len(b) {
+			return 0, false, false
+		}
+		r.pieces = append(r.pieces, [2]int{i, i + j})
+		*size += j
+		i += j + 1
+		switch c := b[i]; {
+		case c == '"':
+			r.pieces = append(r.pieces, [2]int{i, i + 1})
+			*size++
+			i++
+		case c == r.comma:
+			return i + 1, false, true
+		case c == '\n':
+			return i + 1, true, true
+		case c == '\r' && i+1 < len(b) && b[i+1] == '\n':
+			return i + 2, true, true
+		default:
+			return 0, false, false
+		}
+	}
 }
 
 // skipBlankLines consumes empty lines before a record; it returns io.EOF at

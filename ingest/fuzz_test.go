@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -81,6 +82,30 @@ func FuzzCSVReader(f *testing.F) {
 			}
 		}
 		t.Fatalf("reader did not end")
+	})
+}
+
+// FuzzCSVPaths reads the same bytes through a large buffer, where most
+// records take the fast path, and a 16-byte one, where most take the
+// general path: records, lines and faults must agree.
+func FuzzCSVPaths(f *testing.F) {
+	f.Add([]byte("a,b\n1,\"x\r\ny\"\"z\"\n\"bad\"quote\n2,z\r\n3,\"\"\r\n"))
+	f.Add([]byte("x,\"long quoted field with, a comma\"\r\n\n\nlast"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		big := newCSVReader(bytes.NewReader(data), ',')
+		small := newCSVReaderSize(bytes.NewReader(data), ',', 16)
+		for range len(data) + 2 {
+			r1, l1, e1 := big.read()
+			r2, l2, e2 := small.read()
+			s1, s2 := strings.Join(r1, "\x00"), strings.Join(r2, "\x00")
+			if s1 != s2 || len(r1) != len(r2) || l1 != l2 || fmt.Sprint(e1) != fmt.Sprint(e2) {
+				t.Fatalf("fast %q line %d err %v; general %q line %d err %v",
+					r1, l1, e1, r2, l2, e2)
+			}
+			if e1 == io.EOF {
+				return
+			}
+		}
 	})
 }
 
