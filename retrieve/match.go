@@ -22,6 +22,7 @@ type Matcher struct {
 	weight   map[string]float64 // term name -> weight
 	measures []measure
 	friends  []friend
+	anchors  *anchors // nil: run every pattern over the whole text
 }
 
 // measure is a compiled measurement pattern.
@@ -38,7 +39,8 @@ type friend struct {
 }
 
 // Found is what a Matcher found in some text. Offsets are into the text
-// given to Find.
+// given to Find. Friends holds the false friends near the mentions and
+// values (which are left out when a false friend overlaps them).
 type Found struct {
 	Mentions []phenorag.Mention // Context is left zero
 	Values   []phenorag.Value
@@ -86,6 +88,9 @@ func NewMatcher(def *phenotype.Definition) (*Matcher, error) {
 	}
 	if m.measures, err = compileMeasures(def.Measurements); err != nil {
 		return nil, err
+	}
+	if a, ok := newAnchors(phrases, abbrs, m.measures); ok {
+		m.anchors = a
 	}
 	for i, f := range def.FalseFriends {
 		re, err := regexp.Compile(f.Pattern)
@@ -180,8 +185,9 @@ func (m *Matcher) Weight(term string) float64 {
 	return 1
 }
 
-// Find returns every term, measurement and false friend in text.
-func (m *Matcher) Find(text string) Found {
+// findPlain runs every pattern over the whole of text: the plain approach,
+// which the word-anchored Find must agree with.
+func (m *Matcher) findPlain(text string) Found {
 	var f Found
 	for _, loc := range m.phrases.FindAllStringIndex(text, -1) {
 		s := text[loc[0]:loc[1]]
@@ -195,16 +201,26 @@ func (m *Matcher) Find(text string) Found {
 				Term: m.byAbbr[s], Text: s, Start: loc[0], End: loc[1]})
 		}
 	}
-	f.Values = m.values(text)
+	var all []numbered
+	for _, ms := range m.measures {
+		all = append(all, ms.find(text)...)
+	}
+	f.Values = longestValues(all)
 	for _, fr := range m.friends {
 		for _, loc := range fr.re.FindAllStringIndex(text, -1) {
 			f.Friends = append(f.Friends, FriendSpan{Name: fr.name, Start: loc[0], End: loc[1]})
 		}
 	}
+	f.finish()
+	return f
+}
+
+// finish drops the matches that overlap a false friend and sorts the rest.
+func (f *Found) finish() {
 	f.dropFriends()
 	slices.SortFunc(f.Mentions, func(a, b phenorag.Mention) int { return a.Start - b.Start })
 	slices.SortFunc(f.Values, func(a, b phenorag.Value) int { return a.Start - b.Start })
-	return f
+	slices.SortFunc(f.Friends, func(a, b FriendSpan) int { return a.Start - b.Start })
 }
 
 // dropFriends removes mentions and values that overlap a false friend.
@@ -228,16 +244,14 @@ func (f *Found) dropFriends() {
 	})
 }
 
-// values returns the plausible measurements in text. When two names claim
-// the same number ("mean PA pressure of 38" holds "PA pressure" too), the
-// longer match wins.
-func (m *Matcher) values(text string) []phenorag.Value {
+// longestValues keeps one value per number. When two names claim the same
+// number ("mean PA pressure of 38" holds "PA pressure" too), the longer
+// match wins.
+func longestValues(all []numbered) []phenorag.Value {
 	best := map[int]phenorag.Value{} // by the offset of the number
-	for _, ms := range m.measures {
-		for _, nv := range ms.find(text) {
-			if old, ok := best[nv.at]; !ok || nv.v.Start < old.Start {
-				best[nv.at] = nv.v
-			}
+	for _, nv := range all {
+		if old, ok := best[nv.at]; !ok || nv.v.Start < old.Start {
+			best[nv.at] = nv.v
 		}
 	}
 	vals := make([]phenorag.Value, 0, len(best))
@@ -257,27 +271,33 @@ type numbered struct {
 func (ms measure) find(text string) []numbered {
 	var vals []numbered
 	for _, sm := range ms.re.FindAllStringSubmatchIndex(text, -1) {
-		// sm holds the whole match, the value, the diastolic value, the mean.
-		unit := ""
-		if len(ms.def.Units) > 0 {
-			unit = ms.def.Units[0]
+		vals = ms.parse(text, sm, vals)
+	}
+	return vals
+}
+
+// parse appends the values of one match to vals; sm holds the offsets in
+// text of the whole match, the value, the diastolic value and the mean.
+func (ms measure) parse(text string, sm []int, vals []numbered) []numbered {
+	unit := ""
+	if len(ms.def.Units) > 0 {
+		unit = ms.def.Units[0]
+	}
+	if v, ok := parseIn(text, sm[2], sm[3], ms.def); ok {
+		vals = append(vals, numbered{phenorag.Value{Name: ms.def.Name, Value: v,
+			Unit: unit, Text: text[sm[0]:sm[1]], Start: sm[0], End: sm[1]}, sm[2]})
+	}
+	if ms.mean == nil || sm[6] < 0 || sm[4] < 0 {
+		return vals // a mean only follows a systolic/diastolic pair
+	}
+	if v, ok := parseIn(text, sm[6], sm[7], *ms.mean); ok {
+		s := meanStart(text, sm[5], sm[6])
+		mu := ""
+		if len(ms.mean.Units) > 0 {
+			mu = ms.mean.Units[0]
 		}
-		if v, ok := parseIn(text, sm[2], sm[3], ms.def); ok {
-			vals = append(vals, numbered{phenorag.Value{Name: ms.def.Name, Value: v,
-				Unit: unit, Text: text[sm[0]:sm[1]], Start: sm[0], End: sm[1]}, sm[2]})
-		}
-		if ms.mean == nil || sm[6] < 0 || sm[4] < 0 {
-			continue // a mean only follows a systolic/diastolic pair
-		}
-		if v, ok := parseIn(text, sm[6], sm[7], *ms.mean); ok {
-			s := meanStart(text, sm[5], sm[6])
-			mu := ""
-			if len(ms.mean.Units) > 0 {
-				mu = ms.mean.Units[0]
-			}
-			vals = append(vals, numbered{phenorag.Value{Name: ms.mean.Name, Value: v,
-				Unit: mu, Text: text[s:sm[7]], Start: s, End: sm[7]}, sm[6]})
-		}
+		vals = append(vals, numbered{phenorag.Value{Name: ms.mean.Name, Value: v,
+			Unit: mu, Text: text[s:sm[7]], Start: s, End: sm[7]}, sm[6]})
 	}
 	return vals
 }

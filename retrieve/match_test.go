@@ -2,6 +2,8 @@ package retrieve
 
 import (
 	"fmt"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -76,5 +78,61 @@ func TestMatcherFind(t *testing.T) {
 				t.Errorf("values = %q, want %q", got, tt.values)
 			}
 		})
+	}
+}
+
+// agreementTexts are texts on which the anchored and plain matchers must
+// agree.
+var agreementTexts = []string{
+	"idiopathic pulmonary arterial hypertension; pulmonary arterial hypertension",
+	"Pulmonary HTN, pulm htn and PHTN. PH/PAH clinic. pH 7.31. PH: negative.",
+	"PA pressures 55/22 mmHg, mean 35. mean PA pressure of 38. RVSP 62. PVR 3.2 Wood units",
+	"arterial pH 7.29 with PH noted; portal hypertension, pulmonary venous hypertension",
+	"cardiopulmonary hypertension _PH PH_ 2PH PH2 pulmonary\n\n hypertension",
+	"RV systolic pressure was estimated at 45 mm Hg. Wedge 18. PCWP: 22 mmHg.",
+	"d-shaped septum; D-Shaped Septum; cor pulmonale; septal flattening.",
+}
+
+func TestFindAgreesWithPlain(t *testing.T) {
+	m, err := NewMatcher(openPH(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.anchors == nil {
+		t.Fatal("the built-in definition should take the anchored path")
+	}
+	texts := slices.Clone(agreementTexts)
+	for _, n := range fixture {
+		texts = append(texts, n.Text)
+	}
+	for _, s := range texts {
+		checkAgreement(t, m, s)
+	}
+}
+
+func FuzzFindAgreesWithPlain(f *testing.F) {
+	for _, s := range agreementTexts {
+		f.Add(s)
+	}
+	m, err := NewMatcher(openPH(f))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if len(s) > anchorReach/2 {
+			return // a match may then outrun the anchored stretch
+		}
+		checkAgreement(t, m, s)
+	})
+}
+
+// checkAgreement compares the mentions and values of both matchers; the
+// anchored one looks for false friends only near what it found.
+func checkAgreement(t *testing.T, m *Matcher, s string) {
+	t.Helper()
+	got, want := m.Find(s), m.findPlain(s)
+	got.Friends, want.Friends = nil, nil
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("text %q:\nanchored %+v\nplain    %+v", s, got, want)
 	}
 }
