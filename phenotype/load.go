@@ -55,8 +55,7 @@ func Parse(data []byte, source string) (*Definition, error) {
 		return nil, decodeError(err, source, nil)
 	}
 	var d Definition
-	dec := yaml.NewDecoder(bytes.NewReader(data), yaml.Strict())
-	if err := dec.Decode(&d); err != nil {
+	if err := decode(data, &d); err != nil {
 		return nil, decodeError(err, source, file)
 	}
 	sum := sha256.Sum256(data)
@@ -67,6 +66,18 @@ func Parse(data []byte, source string) (*Definition, error) {
 		return nil, locateAll(err, source, file)
 	}
 	return &d, nil
+}
+
+// decode decodes data strictly into d. Some malformed inputs (such as
+// certain tags on sequences) make the YAML decoder panic; decode reports
+// them as errors, since a definition file is user input.
+func decode(data []byte, d *Definition) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("yaml decoder failed on malformed input: %v", r)
+		}
+	}()
+	return yaml.NewDecoder(bytes.NewReader(data), yaml.Strict()).Decode(d)
 }
 
 // written reports whether the YAML sets field (a path such as
