@@ -148,6 +148,9 @@ func (e *Engine) chat(ctx context.Context, req Request) (store.Entry, error) {
 			ent.Content = resp.Content
 			return ent, nil
 		}
+		if errors.Is(err, ErrPromptTooLong) {
+			return store.Entry{}, err // the same prompt cannot fit the second time
+		}
 		if attempt == 1 {
 			return store.Entry{}, fmt.Errorf("%w (first try: %v)", err, first)
 		}

@@ -479,3 +479,42 @@ func TestRunQuoteFromAnotherCallIsUnverified(t *testing.T) {
 		t.Errorf("evidence %+v", d.Evidence)
 	}
 }
+
+func TestRunSplitsPromptsTooLongForTheModel(t *testing.T) {
+	// The model takes prompts of at most about one long snippet, though
+	// the packing estimate puts all four in one call.
+	limit := 0
+	tooLong := func(_ int, req Request) (string, error) {
+		if len(req.Prompt) > limit {
+			return "", fmt.Errorf("server: %w", ErrPromptTooLong)
+		}
+		return "", nil
+	}
+	p := patientWith("p", long("Stable."), long("Well."), long("Now has pulmonary hypertension."),
+		long("Seen."))
+	e := newEngine(t, &fakeLLM{slots: 1}, func(c *Config) { c.NumCtx = 8192 })
+	empty, _ := e.prompts.Map(nil)
+	limit = len(empty) + 2000 // one long snippet, not two
+
+	llm := &fakeLLM{slots: 2, fail: tooLong}
+	sink, stats := run(t, newEngine(t, llm, func(c *Config) { c.NumCtx = 8192 }), p)
+	d := sink.diagnosis(t, "p")
+	if d.Status != phenorag.StatusOK || d.Label != phenorag.Present || d.Counts.Calls != 4 ||
+		len(sink.results[0].Answers) != 4 || stats.Failed != 0 {
+		t.Fatalf("diagnosis %+v, %d answers", d, len(sink.results[0].Answers))
+	}
+	// Three rejected calls: all four snippets, then each pair.
+	if llm.calls() != 4+3 {
+		t.Errorf("model got %d calls, want 7", llm.calls())
+	}
+
+	// One snippet too long on its own is cut until it fits.
+	big := patientWith("b", "She has pulmonary hypertension. "+strings.Repeat("More text. ", 400))
+	sink, _ = run(t, newEngine(t, &fakeLLM{slots: 1, fail: tooLong},
+		func(c *Config) { c.NumCtx = 8192 }), big)
+	d = sink.diagnosis(t, "b")
+	a := sink.results[0].Answers
+	if d.Label != phenorag.Present || len(a) != 1 || a[0].Snippets[0].Len() > 2000 {
+		t.Fatalf("diagnosis %+v, answers %+v", d, a)
+	}
+}

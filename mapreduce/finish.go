@@ -59,6 +59,8 @@ func gatherMap(res *Result, p *patient) (answered []*mapCall, firstErr string) {
 		case callSkipped:
 			counts.Skipped++
 			continue
+		case callSplit:
+			continue
 		case callFailed:
 			counts.Failed++
 			if firstErr == "" {

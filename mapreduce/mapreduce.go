@@ -18,6 +18,7 @@ package mapreduce
 import (
 	"context"
 	"encoding/json"
+	"errors"
 )
 
 // Request is one chat call: a system prompt, a user prompt, and the JSON
@@ -41,3 +42,7 @@ type LLM interface {
 	Chat(ctx context.Context, req Request) (Response, error)
 	Slots() int
 }
+
+// ErrPromptTooLong is what an LLM's Chat returns, wrapped, when a prompt
+// does not fit the model's context. The engine then splits the call.
+var ErrPromptTooLong = errors.New("prompt does not fit the context window")

@@ -2,6 +2,8 @@ package mapreduce
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"github.com/phenorag/phenorag/mapreduce/ollama"
 )
@@ -16,6 +18,9 @@ func FromOllama(c *ollama.Client) LLM { return ollamaLLM{c} }
 func (o ollamaLLM) Chat(ctx context.Context, req Request) (Response, error) {
 	r, err := o.c.Chat(ctx, ollama.Request{System: req.System, Prompt: req.Prompt,
 		Schema: req.Schema})
+	if errors.Is(err, ollama.ErrPromptTooLong) {
+		return Response{}, fmt.Errorf("%w: %w", ErrPromptTooLong, err)
+	}
 	if err != nil {
 		return Response{}, err
 	}

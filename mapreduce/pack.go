@@ -75,13 +75,18 @@ func Pack(snippets []phenorag.Snippet, b Budget) [][]phenorag.Snippet {
 	return calls
 }
 
-// cut shortens s to at most the bytes that tokens estimated tokens hold, at
-// a rune boundary, keeping at least one rune.
+// cut shortens s to the bytes that tokens estimated tokens hold.
 func cut(s phenorag.Snippet, tokens int, bytesPerToken float64) phenorag.Snippet {
 	if bytesPerToken <= 0 {
 		bytesPerToken = DefaultBytesPerToken
 	}
-	n := max(int(float64(tokens)*bytesPerToken), 1)
+	return cutBytes(s, int(float64(tokens)*bytesPerToken))
+}
+
+// cutBytes shortens s to at most n bytes, at a rune boundary, keeping at
+// least one rune.
+func cutBytes(s phenorag.Snippet, n int) phenorag.Snippet {
+	n = max(n, 1)
 	if n >= len(s.Text) {
 		return s
 	}

@@ -17,6 +17,7 @@ const (
 	callAnswered
 	callFailed
 	callSkipped
+	callSplit // too long for the model: replaced by two shorter calls
 )
 
 // mapCall is one map call of a patient: a batch of snippets and, once run,
@@ -79,7 +80,9 @@ func (e *Engine) newPatient(seq int, ps phenorag.PatientSnippets) (*patient, err
 // run runs call i of p, unless an early stop made it unnecessary, and
 // reports whether it was the patient's last.
 func (p *patient) run(ctx context.Context, e *Engine, i int) (last bool) {
+	p.mu.Lock()
 	c := p.calls[i]
+	p.mu.Unlock()
 	skip := !p.needed()
 
 	status, answer := callSkipped, phenorag.Answer{}
@@ -90,6 +93,11 @@ func (p *patient) run(ctx context.Context, e *Engine, i int) (last bool) {
 			answer, err = e.askMap(ctx, p.in.PatientID, c, p.needed)
 			return err
 		})
+		if errors.Is(err, ErrPromptTooLong) {
+			if halves := e.split(c); halves != nil {
+				return p.runSplit(ctx, e, c, halves)
+			}
+		}
 		if errors.Is(err, errNotNeeded) {
 			status, answer = callSkipped, phenorag.Answer{}
 		} else if err != nil {
@@ -107,6 +115,25 @@ func (p *patient) run(ctx context.Context, e *Engine, i int) (last bool) {
 		_, _, p.decided = e.cfg.Reduce.decide(p.votes(), p.unresolved(), p.maxWeight)
 	}
 	return p.left == 0
+}
+
+// runSplit replaces c, which was too long for the model, by halves, and
+// runs them in turn. It reports whether it ran the patient's last call.
+func (p *patient) runSplit(ctx context.Context, e *Engine, c *mapCall,
+	halves []*mapCall) (last bool) {
+	p.mu.Lock()
+	c.status = callSplit
+	first := len(p.calls)
+	p.calls = append(p.calls, halves...)
+	p.left += len(halves) - 1 // c is done; its halves are not
+	p.mu.Unlock()
+
+	for i := range halves {
+		if p.run(ctx, e, first+i) {
+			last = true
+		}
+	}
+	return last
 }
 
 // needed reports whether p's remaining calls may still change its answer.
@@ -164,4 +191,33 @@ func spans(snippets []phenorag.Snippet) []phenorag.Span {
 		out[i] = s.Span()
 	}
 	return out
+}
+
+// minSplit is the shortest snippet text worth halving to fit the model.
+const minSplit = 64
+
+// split halves a call that was too long for the model: its snippets into
+// two calls, or its single snippet's text into its first half. It returns
+// nil when the call cannot be made shorter.
+func (e *Engine) split(c *mapCall) []*mapCall {
+	var batches [][]phenorag.Snippet
+	switch n := len(c.snippets); {
+	case n > 1:
+		batches = [][]phenorag.Snippet{c.snippets[:n/2], c.snippets[n/2:]}
+	case n == 1 && len(c.snippets[0].Text) >= minSplit:
+		s := c.snippets[0]
+		batches = [][]phenorag.Snippet{{cutBytes(s, len(s.Text)/2)}}
+	default:
+		return nil
+	}
+	var calls []*mapCall
+	for _, b := range batches {
+		prompt, err := e.prompts.Map(b)
+		if err != nil {
+			return nil
+		}
+		calls = append(calls, &mapCall{snippets: b, prompt: prompt, key: e.key(prompt),
+			weight: c.weight})
+	}
+	return calls
 }

@@ -310,8 +310,8 @@ func finishRun(e *env, c runConfig, prov phenorag.Provenance, in runInput,
 		"cache_hits", stats.CacheHits, "skipped", stats.Skipped,
 		"prompt_tokens", stats.PromptTokens, "output_tokens", stats.OutputTokens, "out", c.out)
 	if stats.BytesPerToken > 0 && stats.BytesPerToken < c.bytesPerToken {
-		e.log.Warn("the model's tokens are smaller than assumed; if calls fail as too long, "+
-			"run again with --bytes-per-token set to the value seen",
+		e.log.Warn("the model's tokens are smaller than assumed: calls too long for it are "+
+			"split and sent again; --bytes-per-token set to the value seen packs them right",
 			"assumed", c.bytesPerToken, "seen", fmt.Sprintf("%.2f", stats.BytesPerToken))
 	}
 	if len(sum.Undated) > 0 {
