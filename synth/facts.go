@@ -143,7 +143,7 @@ func (p *plan) structuredFacts() {
 	}
 	if p.positive && !p.cases.has(CaseNeverCoded) {
 		dates := 1
-		if r.Float64() < 0.5 {
+		if r.Float64() < 0.45 {
 			dates = 2 + r.IntN(3)
 		}
 		p.phCodes(dates, len(p.notes)/4, len(p.notes))

@@ -138,7 +138,7 @@ func (p *plan) demographics() {
 	}
 	if p.positive {
 		p.group = phGroupOf(r.Float64())
-		p.inhouse = r.Float64() < 0.42
+		p.inhouse = r.Float64() < 0.33
 		p.phDrugs = phDrugsFor(r, p.group)
 	}
 }
