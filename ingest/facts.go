@@ -23,6 +23,7 @@ const (
 	fValue
 	fUnit
 	fHadm
+	fDateTime
 )
 
 // factFields lists where each fact field is looked for: our simple tables,
@@ -40,6 +41,9 @@ var factFields = []field{
 	{"value", []string{"value", "value_as_number", "valuenum"}, false},
 	{"unit", []string{"unit", "unit_source_value", "valueuom"}, false},
 	{"hadm_id", []string{"hadm_id"}, false},
+	// datetime dates a row whose date is empty (OMOP allows it).
+	{"datetime", []string{"condition_start_datetime", "measurement_datetime",
+		"drug_exposure_start_datetime", "charttime"}, false},
 }
 
 // factTables names the fact tables found by name in a folder, with the
@@ -181,6 +185,9 @@ func (ft *factTable) build(vals []string, ok []bool) (phenorag.Fact, error) {
 		return f, rowErr("patient_id", ErrMissingField, "")
 	}
 	date := vals[fDate]
+	if date == "" {
+		date = vals[fDateTime]
+	}
 	if date == "" && ft.dates != nil {
 		date = ft.dates[vals[fHadm]]
 	}

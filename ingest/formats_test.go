@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/phenorag/phenorag"
 )
@@ -43,9 +44,13 @@ func TestReadNotesOMOP(t *testing.T) {
 			"language_concept_id,provider_id,visit_occurrence_id,visit_detail_id,"+
 			"note_source_value,note_event_id,note_event_field_concept_id\n"+
 			"5,42,2019-07-08,2019-07-08 09:00:00,32817,0,progress note,Stable.,0,"+
-			"4180186,,,,progress note,,\n")
+			"4180186,,,,progress note,,\n"+
+			"6,42,,2019-07-09 09:00:00,32817,0,,Dated by note_datetime.,0,"+
+			"4180186,,,,echo,,\n")
 	want := []phenorag.Note{{ID: "5", PatientID: "42", Date: day("2019-07-08"),
-		Type: "progress note", Title: "progress note", Text: "Stable."}}
+		Type: "progress note", Title: "progress note", Text: "Stable."},
+		{ID: "6", PatientID: "42", Date: day("2019-07-09").Add(9 * time.Hour),
+			Type: "echo", Text: "Dated by note_datetime."}}
 	for _, p := range []string{path, dir} {
 		notes, sum, err := readNotes(t, []string{p}, Options{})
 		if err != nil {
@@ -143,7 +148,8 @@ func TestReadFacts(t *testing.T) {
 		want  []phenorag.Fact
 	}{
 		{"simple csv", map[string]string{
-			"diagnoses.csv":    "patient_id,date,system,code\n1,2020-01-02,ICD10,I27.20\n1,2020-01-02,ICD9,416.0\n",
+			"diagnoses.csv": "patient_id,date,system,code\n" +
+				"1,2020-01-02,ICD10,I27.20\n1,2020-01-02,ICD9,416.0\n",
 			"measurements.csv": "patient_id,date,name,value,unit\n1,2020-01-03,RVSP,55,mmHg\n",
 			"drugs.csv":        "patient_id,date,name\n1,2020-01-04,sildenafil\n",
 		}, []phenorag.Fact{d10, d9, rvsp, drug}},
@@ -151,7 +157,7 @@ func TestReadFacts(t *testing.T) {
 			"condition_occurrence.csv": "condition_occurrence_id,person_id,condition_concept_id," +
 				"condition_start_date,condition_start_datetime,condition_end_date," +
 				"condition_type_concept_id,condition_source_value,condition_source_concept_id\n" +
-				"1,1,0,2020-01-02,,,0,I27.20,0\n2,1,0,2020-01-02,,,0,416.0,0\n",
+				"1,1,0,2020-01-02,,,0,I27.20,0\n2,1,0,,2020-01-02 00:00:00,,0,416.0,0\n",
 			"measurement.csv": "measurement_id,person_id,measurement_concept_id,measurement_date," +
 				"value_as_number,unit_source_value,measurement_source_value\n" +
 				"1,1,0,2020-01-03,55,mmHg,RVSP\n",

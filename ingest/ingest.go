@@ -33,9 +33,10 @@ type Options struct {
 	// container is told from the name), txt (a folder of .txt notes).
 	Format string
 	// Columns maps our field names (note_id, patient_id, note_date,
-	// note_type, note_title, text for notes; patient_id, date, system, code,
-	// name, value, unit for facts) to the file's column names, overriding
-	// the names looked for by default. Names match regardless of case.
+	// note_datetime, note_type, note_title, text for notes; patient_id,
+	// date, datetime, system, code, name, value, unit, hadm_id for facts)
+	// to the file's column names, overriding the names looked for by
+	// default. Names match regardless of case.
 	Columns map[string]string
 	// Strict stops the read at the first rejected row and returns its
 	// *RowError.

@@ -21,6 +21,7 @@ const (
 	nType
 	nTitle
 	nText
+	nDateTime
 )
 
 // noteFields lists where each note field is looked for: our own shape,
@@ -33,6 +34,8 @@ var noteFields = []field{
 		"note_title", "description"}, false},
 	{"note_title", []string{"note_title", "title"}, false},
 	{"text", []string{"text", "note_text", "body", "note"}, true},
+	// note_datetime dates a row whose note_date is empty (OMOP allows it).
+	{"note_datetime", []string{"note_datetime", "charttime", "chartdate"}, false},
 }
 
 // mimicNoteTypes spells out the MIMIC-IV-Note type codes; other values are
@@ -211,6 +214,9 @@ func buildNote(vals []string, ok []bool, mimic bool) (phenorag.Note, error) {
 		return n, rowErr("text", ErrMissingField, "")
 	}
 	date, valid := parseDate(vals[nDate])
+	if valid && date.IsZero() {
+		date, valid = parseDate(vals[nDateTime])
+	}
 	if !valid {
 		return n, rowErr("note_date", ErrBadDate, "not a date (want YYYY-MM-DD or a timestamp)")
 	}
