@@ -11,9 +11,14 @@ import (
 // and how much of each record they keep.
 type Evaluation struct {
 	Patients int
-	// EvidenceSpans counts the gold evidence spans seen; Covered those lying
-	// wholly inside a snippet of their patient (or a place in its Also).
+	// EvidenceSpans counts the gold evidence spans seen, false friends left
+	// out; Covered those lying wholly inside a snippet of their patient (or a
+	// place in its Also).
 	EvidenceSpans, Covered int
+	// FriendSpans counts the evidence spans that are false friends: text a
+	// reviewer cites to rule the disease out, which retrieval must not take
+	// for a mention (see FalseFriendMentions), so not counted in recall.
+	FriendSpans int
 	// FalseFriendMentions counts mentions, in the snippets of patients
 	// without the disease, that overlap a known false friend.
 	FalseFriendMentions int
@@ -23,7 +28,8 @@ type Evaluation struct {
 
 // Add scores one patient's snippets against its gold label and evidence.
 // friends locates text known to look like the disease without being it
-// (such as "pH 7.31"); it may be nil.
+// (such as "pH 7.31"); it may be nil. Evidence spans among friends are not
+// counted in recall.
 func (e *Evaluation) Add(ps phenorag.PatientSnippets, gold phenorag.Gold, friends []phenorag.Span) {
 	e.Patients++
 	kept := 0
@@ -34,6 +40,10 @@ func (e *Evaluation) Add(ps phenorag.PatientSnippets, gold phenorag.Gold, friend
 	e.recordBytes = append(e.recordBytes, ps.TextBytes)
 
 	for _, ev := range gold.Evidence {
+		if slices.Contains(friends, ev) {
+			e.FriendSpans++
+			continue
+		}
 		e.EvidenceSpans++
 		if Covers(ps.Snippets, ev) {
 			e.Covered++

@@ -20,7 +20,8 @@ func TestEvaluation(t *testing.T) {
 		Evidence: []phenorag.Span{sp("a", 12, 30), sp("b", 5, 20), sp("a", 45, 60), sp("c", 0, 1)},
 	}, nil)
 	e.Add(phenorag.PatientSnippets{TextBytes: 100, Snippets: snips}, phenorag.Gold{
-		Label: phenorag.Absent,
+		Label:    phenorag.Absent,
+		Evidence: []phenorag.Span{sp("a", 18, 21)},
 	}, []phenorag.Span{sp("a", 18, 21)})
 	e.Add(phenorag.PatientSnippets{TextBytes: 50, Snippets: []phenorag.Snippet{}},
 		phenorag.Gold{Label: phenorag.Absent}, nil)
@@ -28,8 +29,9 @@ func TestEvaluation(t *testing.T) {
 	if e.EvidenceSpans != 4 || e.Covered != 2 || e.Recall() != 0.5 {
 		t.Errorf("evidence %d covered %d recall %g, want 4, 2, 0.5", e.EvidenceSpans, e.Covered, e.Recall())
 	}
-	if e.FalseFriendMentions != 1 {
-		t.Errorf("false friend mentions = %d, want 1", e.FalseFriendMentions)
+	if e.FalseFriendMentions != 1 || e.FriendSpans != 1 {
+		t.Errorf("false friend mentions = %d, spans %d; want 1, 1", e.FalseFriendMentions,
+			e.FriendSpans)
 	}
 	med, p90, total := e.PromptShare()
 	if med != 0.1 || p90 != 0.4 || math.Abs(total-80.0/550) > 1e-12 {
