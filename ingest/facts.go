@@ -125,6 +125,12 @@ func (s *session) readFacts(ctx context.Context, path string,
 	}
 	defer t.Close()
 	fs.Format = label
+	switch {
+	case hasAll(t.columns(), "person_id"):
+		fs.Format = formatOMOP + "/" + label
+	case hasAll(t.columns(), "subject_id"):
+		fs.Format = formatMIMIC + "/" + label
+	}
 
 	cols, ft, err := s.factLayout(ctx, path, t, label)
 	if err != nil {
