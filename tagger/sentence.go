@@ -104,24 +104,98 @@ func headerAt(text string, i int) (header, bool) {
 }
 
 // sectionAt returns the category set by the section header above pos, or
-// pseudo when the nearest header sets none (or there is none). A header the
-// rules do not name ends the section above it only when it is written in
-// capitals: a label such as "Mother:" inside a family history does not.
+// pseudo when the nearest header sets none (or there is none). Headers are
+// found at the start of a line or, in capitals, within it ("... HTN.
+// FAMILY HISTORY: mother with PAH"). A header the rules do not name ends
+// the section above it only when it is written in capitals: a label such as
+// "Mother:" inside a family history does not.
 func (t *Tagger) sectionAt(sc *scratch, text string, pos int) category {
 	stop := max(0, pos-maxSection)
 	lineStart := strings.LastIndexByte(text[:pos], '\n') + 1
+	limit := pos // on the mention's own line, only headers before it count
 	for {
-		if h, ok := headerAt(text, lineStart); ok && h.after <= pos {
-			cat, known := t.sectionCategory(sc, text, h.from, h.to)
-			if known || h.caps {
-				return cat
-			}
+		if cat, found := t.lineSection(sc, text, lineStart, limit); found {
+			return cat
 		}
 		if lineStart <= stop {
 			return pseudo
 		}
-		lineStart = strings.LastIndexByte(text[:lineStart-1], '\n') + 1
+		limit = lineStart - 1
+		lineStart = strings.LastIndexByte(text[:limit], '\n') + 1
 	}
+}
+
+// lineSection looks for a header that starts or ends a section on the line
+// text[from:to], last first: each header a colon ends, then a line in
+// capitals without a colon. It returns the header's category and whether
+// one was found.
+func (t *Tagger) lineSection(sc *scratch, text string, from, to int) (category, bool) {
+	decide := func(h header) (category, bool) {
+		cat, known := t.sectionCategory(sc, text, h.from, h.to)
+		return cat, known || h.caps
+	}
+	for c := to - 1; c >= from; c-- {
+		if text[c] != ':' {
+			continue
+		}
+		if h, ok := headerBefore(text, from, c); ok {
+			if cat, found := decide(h); found {
+				return cat, true
+			}
+		}
+	}
+	if h, ok := headerAt(text, from); ok && h.after <= to {
+		return decide(h)
+	}
+	return pseudo, false
+}
+
+// headerBefore finds the header that the colon at text[colon] ends, on the
+// line starting at lineFrom: up to six words that start the line, or else
+// the run of words in capitals just before the colon (three letters at
+// least, so that "BP:" is no header).
+func headerBefore(text string, lineFrom, colon int) (header, bool) {
+	i, words, letters := colon, 0, 0
+	capsFrom, capsLetters, capsRun := -1, 0, true
+	for words <= 6 {
+		k := i
+		for k > lineFrom && strings.IndexByte(" \t&/-", text[k-1]) >= 0 {
+			k--
+		}
+		w := k
+		for w > lineFrom && isLetterASCII(text[w-1]) {
+			w--
+		}
+		if w == k {
+			break
+		}
+		words++
+		letters += k - w
+		if capsRun && !hasLower(text[w:k]) {
+			capsFrom, capsLetters = w, letters
+		} else {
+			capsRun = false
+		}
+		i = w
+	}
+	if words > 0 && words <= 6 && strings.TrimLeft(text[lineFrom:i], " \t") == "" {
+		return header{from: i, to: colon, after: colon + 1, caps: capsRun}, true
+	}
+	if capsFrom >= 0 && capsLetters >= 3 {
+		return header{from: capsFrom, to: colon, after: colon + 1, caps: true}, true
+	}
+	return header{}, false
+}
+
+func isLetterASCII(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
+
+func hasLower(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if 'a' <= s[i] && s[i] <= 'z' {
+			return true
+		}
+	}
+	return false
 }
 
 // sectionCategory looks up the header text[from:to] among the section

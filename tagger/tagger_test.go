@@ -125,6 +125,35 @@ func TestSections(t *testing.T) {
 	}
 }
 
+func TestInlineSections(t *testing.T) {
+	note := "PMH: HTN, asthma. FAMILY HISTORY: Diabetes, BP: 120/80, gout. " +
+		"ASSESSMENT: Dyspnea.\n" +
+		"Family History: cancer.\nNote: stroke.\n" +
+		"Past Medical History:\n  PAST MEDICAL HISTORY\n  Anemia\n" +
+		"RVSP: 45 mmHg. Edema."
+	tg := phTagger(t)
+	tests := []struct {
+		word string
+		want phenorag.Context
+	}{
+		{"HTN", isHistorical},
+		{"asthma", isHistorical},
+		{"Diabetes", isOther},
+		{"gout", isOther},       // "BP:" is too short to be a header
+		{"Dyspnea", isAffirmed}, // an unknown header in capitals ends the section
+		{"cancer", isOther},     // a known header in any case at a line's start
+		{"stroke", isOther},     // a label under a known header keeps it
+		{"Anemia", isHistorical},
+		{"Edema", isAffirmed},
+	}
+	for _, tc := range tests {
+		i := strings.Index(note, tc.word)
+		if got := tg.Tag(note, i, i+len(tc.word)); got != tc.want {
+			t.Errorf("%q: got %+v, want %+v", tc.word, got, tc.want)
+		}
+	}
+}
+
 // rules builds context rules from "phrase=category[/direction]" pairs.
 func rules(t *testing.T, scope int, specs ...string) *Tagger {
 	t.Helper()
