@@ -34,7 +34,7 @@ func TestMatcherFind(t *testing.T) {
 		{"line break", "severe pulmonary\n  hypertension noted",
 			[]string{"pulmonary hypertension: pulmonary\n  hypertension"}, nil},
 		{"upper case phrase", "PULMONARY HYPERTENSION", []string{"pulmonary hypertension: PULMONARY HYPERTENSION"}, nil},
-		{"abbreviation", "Dx: PH, on sildenafil", []string{"pulmonary hypertension: PH"}, nil},
+		{"abbreviation", "Dx: PH, on diuretics", []string{"pulmonary hypertension: PH"}, nil},
 		{"acidity is not PH", "ABG pH 7.31, pCO2 50", nil, nil},
 		{"upper-case acidity before a value", "pH 7.31", nil, nil},
 		{"abbreviation inside a word", "PHx of asthma, PHTNx", nil, nil},
