@@ -20,6 +20,18 @@ type Rule struct {
 	Codes       *CodeRule        `yaml:"codes,omitempty"`
 	Measurement *MeasurementRule `yaml:"measurement,omitempty"`
 	Drugs       *DrugRule        `yaml:"drugs,omitempty"`
+
+	// Veto, if set, lets a normal result of a more decisive test supersede
+	// the rule's evidence dated on or before it.
+	Veto *Veto `yaml:"veto,omitempty"`
+}
+
+// Veto is a normal measurement that outweighs earlier evidence, as a right
+// heart catheterization with a normal mean pulmonary arterial pressure
+// outweighs earlier codes and echo estimates.
+type Veto struct {
+	Names  []string `yaml:"names"`
+	AtMost float64  `yaml:"at_most"`
 }
 
 // CodeRule fires when diagnosis codes starting with one of the prefixes occur
