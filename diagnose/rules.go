@@ -53,6 +53,7 @@ type ruleState struct {
 	dates   map[string]bool // distinct dates (codes and drugs)
 	undated int             // matching facts without a date
 	values  []datedValue    // measurements above the threshold
+	veto    datedValue      // the latest normal result of the veto test
 }
 
 type datedValue struct {
@@ -178,11 +179,15 @@ func (b *Baseline) diagnose(id string, st *patientState) phenorag.Diagnosis {
 		Confidence: 1,
 		Status:     phenorag.StatusOK,
 	}
-	var why []string
+	var why, vetoed []string
 	for i, r := range b.rules {
-		if fired, reason := r.fired(&st.rules[i]); fired {
+		fired, reason := r.fired(&st.rules[i])
+		switch {
+		case fired:
 			d.Rules = append(d.Rules, r.name)
 			why = append(why, r.name+": "+reason)
+		case reason != "":
+			vetoed = append(vetoed, r.name+": "+reason)
 		}
 	}
 	if b.nlp != nil {
@@ -197,6 +202,9 @@ func (b *Baseline) diagnose(id string, st *patientState) phenorag.Diagnosis {
 		d.Rationale = strings.Join(why, "; ")
 	} else {
 		d.Rationale = "no rule fired"
+	}
+	if len(vetoed) > 0 {
+		d.Rationale += "; vetoed " + strings.Join(vetoed, "; ")
 	}
 	return d
 }

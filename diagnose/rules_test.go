@@ -98,6 +98,29 @@ func TestBaselineFacts(t *testing.T) {
 		{"drug rule disabled by default", []phenorag.Fact{{PatientID: "p",
 			Kind: phenorag.FactDrug, Name: "treprostinil 2.5 mg", Date: day("2021-01-02")}},
 			phenorag.Absent, nil},
+		{"codes superseded by a later normal cath", []phenorag.Fact{
+			code("p", "ICD10", "I27.20", "2021-01-02"),
+			code("p", "ICD10", "I27.20", "2021-01-20"),
+			meas("p", "mPAP", 18, "2021-01-20"),
+		}, phenorag.Absent, nil},
+		{"codes after a normal cath still count", []phenorag.Fact{
+			meas("p", "mPAP", 18, "2020-01-20"),
+			code("p", "ICD10", "I27.20", "2021-01-02"),
+			code("p", "ICD10", "I27.20", "2021-01-20"),
+		}, phenorag.Present, []string{"ph_codes_on_two_dates"}},
+		{"borderline echo superseded by a normal cath", []phenorag.Fact{
+			meas("p", "RVSP", 43, "2021-01-02"),
+			meas("p", "mean PA pressure", 16, "2021-03-02"),
+		}, phenorag.Absent, nil},
+		{"undated normal cath vetoes nothing", []phenorag.Fact{
+			meas("p", "RVSP", 43, "2021-01-02"),
+			{PatientID: "p", Kind: phenorag.FactMeasurement, Name: "mPAP", Value: 16,
+				HasValue: true},
+		}, phenorag.Present, []string{"echo_rvsp_above_40"}},
+		{"abnormal cath after a normal one", []phenorag.Fact{
+			meas("p", "mPAP", 19, "2020-01-02"),
+			meas("p", "mPAP", 31, "2022-01-02"),
+		}, phenorag.Present, []string{"cath_mpap_above_20"}},
 		{"two rules fire", []phenorag.Fact{
 			meas("p", "mPAP", 35, "2021-01-02"),
 			meas("p", "RVSP", 70, "2021-01-01"),
@@ -143,6 +166,21 @@ func TestBaselineRationaleNamesDatesAndValues(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("rationale %q lacks %q", got, want)
 		}
+	}
+}
+
+func TestBaselineVetoIsExplained(t *testing.T) {
+	b, err := NewBaseline(openPH(t), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.AddFact(meas("p", "RVSP", 43, "2021-01-02"))
+	b.AddFact(meas("p", "mPAP", 16, "2021-03-02"))
+	got := b.Diagnoses()[0].Rationale
+	want := "no rule fired; vetoed echo_rvsp_above_40: superseded by a normal result " +
+		"(16 on 2021-03-02)"
+	if got != want {
+		t.Errorf("rationale %q, want %q", got, want)
 	}
 }
 

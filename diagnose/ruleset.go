@@ -31,6 +31,10 @@ type compiledRule struct {
 
 	// drugs: lower-case names, matched as words inside the fact's name
 	drugs []string
+
+	// veto: normal results of a more decisive test (nil names: no veto)
+	vetoNames  map[string]bounds
+	vetoAtMost float64
 }
 
 type bounds struct{ min, max float64 }
@@ -57,6 +61,13 @@ func compileRule(r phenotype.Rule, defs []phenotype.Measurement) (compiledRule, 
 			r.Name)
 	}
 	c := compiledRule{name: r.Name}
+	if r.Veto != nil {
+		c.vetoNames = measurementNames(r.Veto.Names, defs)
+		c.vetoAtMost = r.Veto.AtMost
+		if len(c.vetoNames) == 0 {
+			return c, fmt.Errorf("%w: veto: no names", ErrRule)
+		}
+	}
 	switch {
 	case r.Codes != nil:
 		c.kind = phenorag.FactDiagnosis
@@ -196,6 +207,7 @@ func (c *compiledRule) matchDrug(name string) bool {
 // add records f in st when it bears on the rule. Undated codes and drugs
 // are counted apart: they cannot show that two dates differ.
 func (c *compiledRule) add(st *ruleState, f phenorag.Fact) {
+	c.addVeto(st, f)
 	if f.Kind != c.kind {
 		return
 	}
@@ -223,27 +235,61 @@ func (c *compiledRule) add(st *ruleState, f phenorag.Fact) {
 	}
 }
 
+// addVeto keeps the latest dated normal result of the veto test. An
+// undated result cannot be placed before or after any evidence: it is
+// ignored.
+func (c *compiledRule) addVeto(st *ruleState, f phenorag.Fact) {
+	if c.vetoNames == nil || f.Kind != phenorag.FactMeasurement || !f.HasValue ||
+		f.Date.IsZero() {
+		return
+	}
+	b, ok := c.vetoNames[strings.ToLower(strings.TrimSpace(f.Name))]
+	if ok && b.contains(f.Value) && f.Value <= c.vetoAtMost && !f.Date.Before(st.veto.date) {
+		st.veto = datedValue{f.Date, f.Value}
+	}
+}
+
 const dateLayout = "2006-01-02"
 
-// fired reports whether the rule fired for st, and why.
-func (c *compiledRule) fired(st *ruleState) (bool, string) {
+// fired reports whether the rule fired for st, and why. Evidence dated on
+// or before a normal result of the veto test is superseded by it; when that
+// alone keeps the rule from firing, fired is false and reason says so.
+func (c *compiledRule) fired(st *ruleState) (fired bool, reason string) {
+	cut := ""
+	if !st.veto.date.IsZero() {
+		cut = st.veto.date.Format(dateLayout)
+	}
+	var all, kept int
 	switch c.kind {
 	case phenorag.FactMeasurement:
-		if len(st.values) < c.minCount {
-			return false, ""
+		var vs []datedValue
+		for _, v := range st.values {
+			if v.date.IsZero() || v.date.Format(dateLayout) > cut {
+				vs = append(vs, v)
+			}
 		}
-		return true, valuesReason(st.values, c.above)
+		if len(vs) >= c.minCount {
+			return true, valuesReason(vs, c.above)
+		}
+		all, kept = len(st.values), len(vs)
 	default:
-		if len(st.dates) < c.minDates {
-			return false, ""
-		}
-		dates := make([]string, 0, len(st.dates))
+		var dates []string
 		for d := range st.dates {
-			dates = append(dates, d)
+			if d > cut {
+				dates = append(dates, d)
+			}
 		}
-		sort.Strings(dates)
-		return true, fmt.Sprintf("on %d dates (%s)", len(dates), listShort(dates))
+		if len(dates) >= c.minDates {
+			sort.Strings(dates)
+			return true, fmt.Sprintf("on %d dates (%s)", len(dates), listShort(dates))
+		}
+		all, kept = len(st.dates), len(dates)
 	}
+	if kept < all && all >= max(c.minCount, c.minDates) {
+		return false, fmt.Sprintf("superseded by a normal result (%s on %s)",
+			strconv.FormatFloat(st.veto.value, 'g', -1, 64), cut)
+	}
+	return false, ""
 }
 
 // valuesReason lists the values above the threshold, earliest first.
