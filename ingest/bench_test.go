@@ -320,3 +320,19 @@ func BenchmarkReadNotesMemory(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSentences reports the note text split into sentences per second.
+func BenchmarkSentences(b *testing.B) {
+	var texts []string
+	size := 0
+	genNotes(2, func(n phenorag.Note) {
+		texts = append(texts, n.Text)
+		size += len(n.Text)
+	})
+	b.SetBytes(int64(size))
+	for range b.N {
+		for _, t := range texts {
+			Sentences(t)
+		}
+	}
+}

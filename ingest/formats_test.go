@@ -71,6 +71,7 @@ func TestReadNotesTxt(t *testing.T) {
 	writeFile(t, dir, "stray.txt", "no patient folder")
 	writeFile(t, dir, "p2/n4.TXT", "Fourth.")
 	writeFile(t, dir, "p2/readme.md", "not a note")
+	writeFile(t, dir, "p2/._n4.txt", "hidden metadata file")
 	writeFile(t, dir, "index.csv", "note_id,note_date,note_type\n"+
 		"n1,2020-01-01,progress note\nn4,2020-02-02,echocardiogram report\n")
 	notes, sum, err := readNotes(t, []string{dir}, Options{})

@@ -315,3 +315,14 @@ func TestReadNotesJSONL(t *testing.T) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+func TestReadNotesCancelled(t *testing.T) {
+	dir := t.TempDir()
+	p := writeFile(t, dir, "n.csv", "note_id,patient_id,text\n1,p1,a\n")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := ReadNotes(ctx, []string{p}, Options{}, func(phenorag.Note) error { return nil })
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("error %v, want context.Canceled", err)
+	}
+}

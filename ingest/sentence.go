@@ -79,18 +79,26 @@ func (s *splitter) line(at, end int, prevHeader bool) bool {
 
 // scan looks for sentence ends in text[i:end].
 func (s *splitter) scan(i, end int) {
-	for ; i < end; i++ {
-		c := s.text[i]
-		if c == ' ' || c == '\t' || c == '\r' {
-			continue
+	for i < end {
+		if s.start < 0 {
+			for i < end && (s.text[i] == ' ' || s.text[i] == '\t' || s.text[i] == '\r') {
+				i++
+			}
+			if i == end {
+				return
+			}
+			s.start = i
 		}
-		s.open(i)
-		if c != '.' && c != '!' && c != '?' {
-			continue
+		j := strings.IndexAny(s.text[i:end], ".!?")
+		if j < 0 {
+			return
 		}
+		i += j
 		if e, ok := s.endsAt(i); ok {
 			s.emit(e)
-			i = e - 1
+			i = e
+		} else {
+			i++
 		}
 	}
 }
@@ -146,11 +154,22 @@ func isAbbreviation(before string) bool {
 	for k > 0 && !isSpace(before[k-1]) && strings.IndexByte(`("'[`, before[k-1]) < 0 {
 		k--
 	}
-	w := strings.ToLower(before[k:])
-	if len(w) == 1 && w[0] >= 'a' && w[0] <= 'z' {
-		return true
+	w := before[k:]
+	if len(w) == 1 {
+		return unicode.IsLetter(rune(w[0]))
 	}
-	return abbreviations[w]
+	var lower [8]byte
+	if len(w) > len(lower) {
+		return false
+	}
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		lower[i] = c
+	}
+	return abbreviations[string(lower[:len(w)])]
 }
 
 // startsLower reports whether the next word after white space begins with

@@ -51,7 +51,8 @@ func (r *noteReader) readTxt(ctx context.Context, dir string) (FileSummary, erro
 		if err != nil {
 			return err
 		}
-		if d.IsDir() || !strings.EqualFold(filepath.Ext(path), ".txt") {
+		if d.IsDir() || !strings.EqualFold(filepath.Ext(path), ".txt") ||
+			strings.HasPrefix(d.Name(), ".") {
 			return nil
 		}
 		if ctx.Err() != nil {
