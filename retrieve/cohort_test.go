@@ -2,8 +2,10 @@ package retrieve
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"sync"
@@ -13,6 +15,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/phenorag/phenorag"
+	"github.com/phenorag/phenorag/ingest"
 	"github.com/phenorag/phenorag/phenotype"
 	"github.com/phenorag/phenorag/synth"
 )
@@ -268,5 +271,60 @@ func BenchmarkIndexVsScan(b *testing.B) {
 		} {
 			b.ReportMetric(m.v, m.unit)
 		}
+	}
+}
+
+// TestCommittedCohort checks evidence recall and false friends on the cohort
+// committed under testdata, read through ingest as the command line does.
+func TestCommittedCohort(t *testing.T) {
+	root := filepath.Join("..", "testdata", "cohort")
+	gold, err := ReadGold(filepath.Join(root, "gold"), DefaultFriendCases)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix, err := Create(filepath.Join(t.TempDir(), "ix"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	ctx := context.Background()
+	w := ix.NewWriter(WriterOptions{})
+	_, err = ingest.ReadNotes(ctx, []string{filepath.Join(root, "csv", "notes.csv")},
+		ingest.Options{}, func(n phenorag.Note) error {
+			_, err := w.Add(ctx, n)
+			return err
+		})
+	if err := errors.Join(err, w.Close(ctx)); err != nil {
+		t.Fatal(err)
+	}
+	r, err := NewRetriever(ix, openPH(t), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e Evaluation
+	err = r.All(ctx, func(ps phenorag.PatientSnippets) error {
+		g, ok := gold[ps.PatientID]
+		if !ok {
+			return fmt.Errorf("patient %s has no gold label", ps.PatientID)
+		}
+		e.Add(ps, g.Gold, g.Friends)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	med, p90, total := e.PromptShare()
+	t.Logf("%d patients: evidence recall %.4f (%d/%d), false-friend mentions %d (of %d spans), "+
+		"prompt share median %.3f p90 %.3f total %.3f", e.Patients, e.Recall(), e.Covered,
+		e.EvidenceSpans, e.FalseFriendMentions, e.FriendSpans, med, p90, total)
+	if e.Patients != len(gold) || e.EvidenceSpans < 30 || e.FriendSpans == 0 {
+		t.Fatalf("cohort too small to judge: %d patients of %d, %d evidence, %d friend spans",
+			e.Patients, len(gold), e.EvidenceSpans, e.FriendSpans)
+	}
+	if e.Recall() < 0.98 {
+		t.Errorf("evidence recall %.4f < 0.98", e.Recall())
+	}
+	if e.FalseFriendMentions != 0 {
+		t.Errorf("%d false-friend mentions in negative patients' snippets", e.FalseFriendMentions)
 	}
 }
