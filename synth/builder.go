@@ -1,6 +1,7 @@
 package synth
 
 import (
+	"bytes"
 	"strconv"
 	"strings"
 )
@@ -11,6 +12,9 @@ type builder struct {
 	n     *noteSpec
 	buf   []byte
 	marks []mark
+	// width is the column at which dictated paragraphs of this note are
+	// hard-wrapped; 0 leaves them on one line.
+	width int
 }
 
 // mark is evidence for a case at buf[start:end].
@@ -20,7 +24,43 @@ type mark struct {
 }
 
 func (b *builder) reset(n *noteSpec) {
-	b.n, b.buf, b.marks = n, b.buf[:0], b.marks[:0]
+	b.n, b.buf, b.marks, b.width = n, b.buf[:0], b.marks[:0], 0
+	if b.p.r.IntN(5) < 2 {
+		b.width = 68 + b.p.r.IntN(14)
+	}
+}
+
+// para writes s expanded as a dictated paragraph, hard-wrapped at the
+// note's width.
+func (b *builder) para(s string) {
+	start := len(b.buf)
+	b.x(s)
+	b.wrapFrom(start)
+}
+
+// wrapFrom hard-wraps the text written since start at the note's width, by
+// turning spaces into line breaks, so offsets do not move. It is used only
+// on text that holds no evidence, so no span gains a line break it was not
+// written with.
+func (b *builder) wrapFrom(start int) {
+	if b.width == 0 {
+		return
+	}
+	line := bytes.LastIndexByte(b.buf[:start], '\n') + 1
+	space := -1
+	for i := start; i < len(b.buf); i++ {
+		switch b.buf[i] {
+		case '\n':
+			line, space = i+1, -1
+			continue
+		case ' ':
+			space = i
+		}
+		if i-line >= b.width && space >= start {
+			b.buf[space] = '\n'
+			line, space = space+1, -1
+		}
+	}
 }
 
 // w writes s as it is.
@@ -133,6 +173,12 @@ func (b *builder) value(key string) {
 		b.num(p.age)
 	case "sex":
 		b.w(p.sexWord())
+	case "pron":
+		if p.female {
+			b.w("she")
+		} else {
+			b.w("he")
+		}
 	case "a1c":
 		b.betweenDec(6.4, 10.8)
 	case "ins":

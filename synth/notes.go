@@ -42,10 +42,15 @@ func (b *builder) progress() {
 		"Primary Care Follow-up Visit", "HOSPITAL MEDICINE DAILY PROGRESS NOTE"},
 		"Date of service: ")
 	b.header(pick(r, []string{"SUBJECTIVE:", "INTERVAL HISTORY:", "S:"}))
+	start := len(b.buf)
 	b.intro()
 	b.x(pick(r, subjectives))
+	b.wrapFrom(start)
 	b.inline(slotHPI)
 	b.w("\n")
+	if r.IntN(3) == 0 {
+		b.line(pick(r, rosLines))
+	}
 	if b.injected(slotPMH) {
 		b.pmh("PMH:")
 	}
@@ -60,7 +65,7 @@ func (b *builder) progress() {
 	b.vitals()
 	b.exam()
 	b.labs()
-	b.ap(pick(r, []string{"ASSESSMENT AND PLAN:", "A/P:", "ASSESSMENT & PLAN:"}), 1+r.IntN(3))
+	b.ap(pick(r, []string{"ASSESSMENT AND PLAN:", "A/P:", "ASSESSMENT & PLAN:"}), 1+r.IntN(4))
 	b.w("\n")
 	b.line(pick(r, reportSigners))
 }
@@ -79,10 +84,12 @@ func (b *builder) discharge() {
 	b.w(pick(r, pick(r, b.p.probs).why))
 	b.w("\n")
 	b.header("HISTORY OF PRESENT ILLNESS:")
+	start := len(b.buf)
 	b.intro()
 	b.x(pick(r, subjectives))
 	b.w(" ")
 	b.x(pick(r, subjectives))
+	b.wrapFrom(start)
 	b.inline(slotHPI)
 	b.w("\n")
 	b.pmh("PAST MEDICAL HISTORY:")
@@ -97,15 +104,20 @@ func (b *builder) discharge() {
 	b.header("PERTINENT LABS:")
 	b.labs()
 	b.header("HOSPITAL COURSE:")
-	for _, k := range r.Perm(len(hospitalCourses))[:1+r.IntN(3)] {
-		b.line(hospitalCourses[k])
-		b.w("\n")
+	for _, k := range r.Perm(len(hospitalCourses))[:2+r.IntN(3)] {
+		b.para(hospitalCourses[k])
+		b.w("\n\n")
 	}
 	b.ap("Course by problem:", 2+r.IntN(3))
 	b.meds("DISCHARGE MEDICATIONS:")
 	b.header("DISCHARGE CONDITION:")
 	b.line(pick(r, []string{"Stable, ambulating with a walker.", "Good. Tolerating diet.",
 		"Fair; home with VNA services."}))
+	b.header("DISCHARGE INSTRUCTIONS:")
+	for _, k := range r.Perm(len(dischargeInstructions))[:1+r.IntN(2)] {
+		b.para(dischargeInstructions[k])
+		b.w("\n")
+	}
 	b.header("FOLLOW-UP:")
 	b.line("PCP within 7 days; {dr} in clinic in 2-4 weeks. Labs (BMP) in 1 week.")
 }
@@ -120,8 +132,12 @@ func (b *builder) consult() {
 		"Preoperative cardiac risk assessment.", "Atrial fibrillation management.",
 		"Lower extremity edema.", "Chest pain."}))
 	b.header("HISTORY OF PRESENT ILLNESS:")
+	start := len(b.buf)
 	b.intro()
 	b.x(pick(r, subjectives))
+	b.w(" ")
+	b.x(pick(r, subjectives))
+	b.wrapFrom(start)
 	b.inline(slotHPI)
 	b.w("\n")
 	b.pmh("PAST MEDICAL HISTORY:")
@@ -152,8 +168,10 @@ func (b *builder) pulmonary() {
 	b.line(pick(r, []string{"Follow-up of dyspnea.", "Chronic cough.",
 		"COPD follow-up.", "Abnormal CT chest.", "Sleep apnea follow-up."}))
 	b.header("HPI:")
+	start := len(b.buf)
 	b.intro()
 	b.x(pick(r, subjectives))
+	b.wrapFrom(start)
 	b.inline(slotHPI)
 	b.w("\n")
 	if r.IntN(2) == 0 || b.injected(slotPMH) {
@@ -216,8 +234,31 @@ var subjectives = []string{
 	"Here with spouse. Compliant with medications per pill box. Checks blood sugars " +
 		"twice daily, readings reviewed.",
 	"The patient was in usual state of health until 3 days prior to admission when " +
-		"he/she noted increasing shortness of breath and bilateral leg swelling. " +
+		"{pron} noted increasing shortness of breath and bilateral leg swelling. " +
 		"Weight up 4 lb per home scale.",
+}
+
+var radiologyExtras = []string{
+	"Osseous structures: degenerative changes, no acute fracture.",
+	"Soft tissues: unremarkable.",
+	"Support devices: none.",
+	"Visualized upper abdomen: unremarkable.",
+	"Incidental note is made of a small hiatal hernia.",
+}
+
+var radiologyFooters = []string{
+	"I have personally reviewed the images and agree with the findings above.",
+	"Findings discussed with the ordering provider by phone at the time of " +
+		"interpretation.",
+	"This examination was interpreted at a remote workstation. Final report.",
+}
+
+var rhcDetails = []string{
+	"Saturations: SVC 68%, PA 66%, systemic arterial 95%.\n" +
+		"Fick cardiac output concordant with thermodilution.\n" +
+		"Complications: none. Estimated blood loss: minimal.\n",
+	"Heart rate {hr} bpm, systemic BP {bp}.\nSedation: midazolam 1 mg, fentanyl 25 mcg.\n" +
+		"Sheath removed, hemostasis with manual pressure. No complications.\n",
 }
 
 var ecgs = []string{
@@ -319,12 +360,8 @@ func (b *builder) ap(h string, k int) {
 		b.w("\n")
 	}
 	b.slot(slotAP, "", 0)
-	if r.IntN(2) == 0 {
-		b.line(pick(r, []string{
-			"FEN: regular diet, replete lytes PRN. PPx: SQ heparin. Code: full.",
-			"Dispo: anticipate discharge home in 1-2 days.",
-			"Health maintenance: flu shot given today. Colonoscopy up to date.",
-		}))
+	if r.IntN(3) > 0 {
+		b.line(pick(r, apClosers))
 	}
 }
 
@@ -347,11 +384,16 @@ func (b *builder) radiology() {
 	b.header("COMPARISON:")
 	b.line(pick(r, []string{"None.", "Prior study from 2 years ago.", "CT chest {year}."}))
 	b.header("FINDINGS:")
-	b.line(ex[2])
+	b.para(ex[2])
+	b.w("\n")
+	for _, k := range r.Perm(len(radiologyExtras))[:2+r.IntN(2)] {
+		b.line(radiologyExtras[k])
+	}
 	b.header("IMPRESSION:")
 	b.line(ex[3])
 	b.slot(slotImpression, "", 0)
 	b.w("\n")
+	b.line(pick(r, radiologyFooters))
 	b.line(pick(r, reportSigners))
 }
 
@@ -492,6 +534,7 @@ func (b *builder) rhc() {
 	b.w(" L/min/m2\nSvO2: ")
 	b.between(58, 74)
 	b.w("%\n")
+	b.x(pick(r, rhcDetails))
 	b.header("IMPRESSION:")
 	start := len(b.buf)
 	b.w("mPAP ")

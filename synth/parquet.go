@@ -49,7 +49,8 @@ func createParquet(dir, rel string, schema *arrow.Schema) (*parquetOut, error) {
 		f.Close()
 		return nil, fmt.Errorf("write %s: %w", rel, err)
 	}
-	return &parquetOut{rel: rel, fw: fw, b: array.NewRecordBuilder(memory.DefaultAllocator, schema)}, nil
+	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+	return &parquetOut{rel: rel, fw: fw, b: b}, nil
 }
 
 // row appends one row: each value is a string (utf8), an int64, a date

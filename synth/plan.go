@@ -116,6 +116,9 @@ func (g *generator) patient(i int) Patient {
 	p.demographics()
 	g.chooseCases(p)
 	p.words = p.positive && !p.cases.has(CaseNumbersOnly)
+	if !p.words {
+		p.phDrugs = nil // an unrecognized disease is not treated
+	}
 	g.schedule(p)
 	p.caseText()
 	p.measureAll()

@@ -113,7 +113,7 @@ func TestIDsAndShape(t *testing.T) {
 			if j > 0 && n.Date.Before(p.Notes[j-1].Date) {
 				t.Errorf("patient %s: notes out of date order", p.ID)
 			}
-			if len(n.Text) < 300 || len(n.Text) > 6144 {
+			if len(n.Text) < 450 || len(n.Text) > 6144 {
 				t.Errorf("note %s has %d bytes", n.ID, len(n.Text))
 			}
 		}
@@ -133,11 +133,12 @@ var caseChecks = map[string]*regexp.Regexp{
 	CaseAbbreviation: regexp.MustCompile(`\b(PAH|PH|PHTN|CTEPH)\b|pulm HTN|elevated PA pressures`),
 	CaseMisspelling: regexp.MustCompile(`(?i)pulmonory|pulmanary|pulomnary|hypertention|` +
 		`hypertesion|hypertnesion|hypertenstion|hypretension`),
-	CaseLineWrap:       regexp.MustCompile(`^pulmonary\nhypertension$`),
-	CaseCapsHeader:     regexp.MustCompile(`^PULMONARY (ARTERIAL )?HYPERTENSION:$`),
-	CaseCopyForward:    regexp.MustCompile(`(?i)pulmonary (arterial )?hypertension`),
-	CaseNegated:        regexp.MustCompile(`(?i)\b(no|without|negative|not)\b`),
-	CaseHypothetical:   regexp.MustCompile(`(?i)r/o|rule out|evaluate for|pending|assess for|consider`),
+	CaseLineWrap:    regexp.MustCompile(`^pulmonary\nhypertension$`),
+	CaseCapsHeader:  regexp.MustCompile(`^PULMONARY (ARTERIAL )?HYPERTENSION:$`),
+	CaseCopyForward: regexp.MustCompile(`(?i)pulmonary (arterial )?hypertension`),
+	CaseNegated:     regexp.MustCompile(`(?i)\b(no|without|negative|not)\b`),
+	CaseHypothetical: regexp.MustCompile(
+		`(?i)r/o|rule out|evaluate for|pending|assess for|consider`),
 	CaseHistorical:     regexp.MustCompile(`(?i)history|remote|prior`),
 	CaseFamilyHistory:  regexp.MustCompile(`(?i)^(mother|father|sister|brother|maternal aunt)\b`),
 	CaseUncertain:      regexp.MustCompile(`(?i)possible|cannot be excluded`),

@@ -255,10 +255,16 @@ func compareTrees(t *testing.T, want, got string) {
 	if len(w) != len(g) {
 		t.Errorf("%d files in %s, %d in %s", len(w), want, len(g), got)
 	}
+	var diff []string
 	for rel, data := range w {
 		if !bytes.Equal(data, g[rel]) {
-			t.Errorf("%s differs", rel)
+			diff = append(diff, rel)
 		}
+	}
+	if len(diff) > 0 {
+		slices.Sort(diff)
+		t.Errorf("%d files differ (after a deliberate change, rerun with -update), "+
+			"first: %v", len(diff), diff[:min(5, len(diff))])
 	}
 }
 
@@ -345,4 +351,18 @@ func readPatients(t *testing.T, dir string) []Patient {
 		out[i] = *byID[id]
 	}
 	return out
+}
+
+func BenchmarkWrite(b *testing.B) {
+	cfg := Config{Patients: 300, Seed: 1}
+	var m Manifest
+	for b.Loop() {
+		var err error
+		if m, err = Write(context.Background(), cfg, b.TempDir(), WriteOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	sec := b.Elapsed().Seconds() / float64(b.N)
+	b.ReportMetric(float64(cfg.Patients)/sec, "patients/s")
+	b.ReportMetric(float64(m.NoteBytes)/sec/1e6, "note-MB/s")
 }
