@@ -12,21 +12,29 @@ import (
 
 // nlpRule is the note-derived rule of the rules+nlp variant.
 type nlpRule struct {
-	terms       map[string]bool    // lower-case term names that count; nil: all
-	minMentions int                // 0 disables the mention criterion
-	minAbnormal int                // 0 disables the measurement criterion
-	above       map[string]float64 // lower-case measurement name -> threshold
+	terms       map[string]bool        // lower-case term names that count; nil: all
+	minMentions int                    // 0 disables the mention criterion
+	minAbnormal int                    // 0 disables the measurement criterion
+	measures    map[string]noteMeasure // lower-case measurement name -> its rule
+	rules       []compiledRule         // the fact rules, for their vetoes
+}
+
+// noteMeasure is how a measurement found in notes is judged: by the
+// threshold of the measurement rule that names it (rules[rule]).
+type noteMeasure struct {
+	above float64
+	rule  int
 }
 
 // compileNLP prepares the note rule. A note measurement is abnormal above
-// the threshold of the measurement rule that names it, so facts and notes
-// are judged alike.
-// Every term it names must be a term of the definition, so that a typo
-// cannot silently drop a term.
+// the threshold of the measurement rule that names it, and superseded by
+// that rule's veto, so facts and notes are judged alike. Every term it
+// names must be a term of the definition, so that a typo cannot silently
+// drop a term.
 func compileNLP(r phenotype.NLPRule, terms []phenotype.Term,
 	rules []compiledRule) (*nlpRule, error) {
 	n := &nlpRule{minMentions: r.MinMentions, minAbnormal: r.MinAbnormal,
-		above: map[string]float64{}}
+		measures: map[string]noteMeasure{}, rules: rules}
 	known := map[string]bool{}
 	for _, t := range terms {
 		known[strings.ToLower(t.Name)] = true
@@ -41,13 +49,13 @@ func compileNLP(r phenotype.NLPRule, terms []phenotype.Term,
 			n.terms[strings.ToLower(t)] = true
 		}
 	}
-	for _, c := range rules {
+	for i, c := range rules {
 		if c.kind != phenorag.FactMeasurement {
 			continue
 		}
 		for name := range c.names {
-			if old, ok := n.above[name]; !ok || c.above < old {
-				n.above[name] = c.above
+			if old, ok := n.measures[name]; !ok || c.above < old.above {
+				n.measures[name] = noteMeasure{c.above, i}
 			}
 		}
 	}
@@ -73,12 +81,33 @@ func (n *nlpRule) add(st *patientState, snippets []phenorag.Snippet) {
 			}
 		}
 		for _, v := range s.Measurements {
-			limit, ok := n.above[strings.ToLower(v.Name)]
-			if !ok || v.Value <= limit {
+			n.addVeto(st, s, v)
+			m, ok := n.measures[strings.ToLower(v.Name)]
+			if !ok || v.Value <= m.above {
 				continue
 			}
 			st.abnormal[phenorag.Span{NoteID: s.NoteID, Start: v.Start, End: v.End}] =
-				abnormalValue{snippet: s, value: v}
+				abnormalValue{snippet: s, value: v, rule: m.rule}
+		}
+	}
+}
+
+// addVeto keeps, for each rule with a veto, the latest dated normal result
+// of its veto test found in the notes.
+func (n *nlpRule) addVeto(st *patientState, s phenorag.Snippet, v phenorag.Value) {
+	if s.NoteDate.IsZero() {
+		return
+	}
+	for i, c := range n.rules {
+		b, ok := c.vetoNames[strings.ToLower(v.Name)]
+		if !ok || !b.contains(v.Value) || v.Value > c.vetoAtMost {
+			continue
+		}
+		if st.noteVeto == nil {
+			st.noteVeto = map[int]datedValue{}
+		}
+		if old, seen := st.noteVeto[i]; !seen || !s.NoteDate.Before(old.date) {
+			st.noteVeto[i] = datedValue{s.NoteDate, v.Value}
 		}
 	}
 }
@@ -103,15 +132,22 @@ func (n *nlpRule) fired(st *patientState) (bool, string, []phenorag.Evidence) {
 			ev = append(ev, e)
 		}
 	}
-	if n.minAbnormal > 0 && len(st.abnormal) >= n.minAbnormal {
-		var vals []string
-		for _, a := range st.abnormal {
-			vals = append(vals, a.value.Name+" "+strconv.FormatFloat(a.value.Value, 'g', -1, 64))
-			ev = append(ev, evidenceAt(a.snippet, a.value.Start, a.value.End, a.value.Text))
+	var vals []string
+	var valEv []phenorag.Evidence
+	for _, a := range st.abnormal {
+		veto := st.vetoFor(a.rule)
+		if !a.snippet.NoteDate.IsZero() && !a.snippet.NoteDate.After(veto.date) &&
+			!veto.date.IsZero() {
+			continue // superseded by a later normal result of the reference test
 		}
+		vals = append(vals, a.value.Name+" "+strconv.FormatFloat(a.value.Value, 'g', -1, 64))
+		valEv = append(valEv, evidenceAt(a.snippet, a.value.Start, a.value.End, a.value.Text))
+	}
+	if n.minAbnormal > 0 && len(vals) >= n.minAbnormal {
 		sort.Strings(vals)
 		why = append(why, fmt.Sprintf("%d abnormal note measurements (%s)", len(vals),
 			listShort(vals)))
+		ev = append(ev, valEv...)
 	}
 	if len(why) == 0 {
 		return false, "", nil

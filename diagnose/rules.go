@@ -46,6 +46,17 @@ type patientState struct {
 	rules    []ruleState // one per compiled rule
 	mentions map[string]phenorag.Evidence
 	abnormal map[phenorag.Span]abnormalValue
+	noteVeto map[int]datedValue // rule -> latest normal veto result in the notes
+}
+
+// vetoFor returns the latest normal result of rule i's veto test, from the
+// facts or (rules+nlp) the notes; its date is zero when there is none.
+func (st *patientState) vetoFor(i int) datedValue {
+	v := st.rules[i].veto
+	if nv, ok := st.noteVeto[i]; ok && nv.date.After(v.date) {
+		v = nv
+	}
+	return v
 }
 
 // ruleState accumulates the evidence of one rule for one patient.
@@ -64,6 +75,7 @@ type datedValue struct {
 type abnormalValue struct {
 	snippet phenorag.Snippet
 	value   phenorag.Value
+	rule    int // the measurement rule whose threshold it passed
 }
 
 // NewBaseline compiles the enabled rules of def. With nlp set, diagnoses
@@ -181,7 +193,9 @@ func (b *Baseline) diagnose(id string, st *patientState) phenorag.Diagnosis {
 	}
 	var why, vetoed []string
 	for i, r := range b.rules {
-		fired, reason := r.fired(&st.rules[i])
+		rs := st.rules[i]
+		rs.veto = st.vetoFor(i)
+		fired, reason := r.fired(&rs)
 		switch {
 		case fired:
 			d.Rules = append(d.Rules, r.name)

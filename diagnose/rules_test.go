@@ -2,6 +2,7 @@ package diagnose
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -266,6 +267,14 @@ func TestBaselineNLP(t *testing.T) {
 			NoteDate: day("2021-01-01"), Start: 0, End: 13, Text: "RVSP 62 mmHg.",
 			Measurements: []phenorag.Value{{Name: "RVSP", Value: 62, Unit: "mmHg",
 				Text: "RVSP 62 mmHg", Start: 0, End: 12}}}}, phenorag.Present},
+		{"note measurement superseded by a later normal cath", []phenorag.Snippet{
+			valueSnippet("n1", "2021-01-01", "RVSP", 44),
+			valueSnippet("n2", "2021-03-01", "mPAP", 17),
+		}, phenorag.Absent},
+		{"note measurement after a normal cath", []phenorag.Snippet{
+			valueSnippet("n1", "2021-01-01", "mPAP", 17),
+			valueSnippet("n2", "2021-03-01", "RVSP", 44),
+		}, phenorag.Present},
 		{"normal note measurement", []phenorag.Snippet{{PatientID: "p", NoteID: "n1",
 			NoteDate: day("2021-01-01"), Start: 0, End: 13, Text: "RVSP 32 mmHg.",
 			Measurements: []phenorag.Value{{Name: "RVSP", Value: 32, Unit: "mmHg",
@@ -294,6 +303,15 @@ func TestBaselineNLP(t *testing.T) {
 			}
 		})
 	}
+}
+
+// valueSnippet makes a snippet holding one measurement written as
+// "NAME VALUE mmHg".
+func valueSnippet(note, date, name string, v float64) phenorag.Snippet {
+	text := fmt.Sprintf("%s %g mmHg", name, v)
+	return phenorag.Snippet{PatientID: "p", NoteID: note, NoteDate: day(date), Start: 10,
+		End: 10 + len(text), Text: text, Measurements: []phenorag.Value{{Name: name, Value: v,
+			Unit: "mmHg", Text: text, Start: 10, End: 10 + len(text)}}}
 }
 
 func checkNLPEvidence(t *testing.T, d phenorag.Diagnosis) {

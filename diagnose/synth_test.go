@@ -9,6 +9,7 @@ import (
 
 	"github.com/phenorag/phenorag"
 	"github.com/phenorag/phenorag/diagnose/eval"
+	"github.com/phenorag/phenorag/retrieve"
 	"github.com/phenorag/phenorag/synth"
 )
 
@@ -17,7 +18,16 @@ import (
 // positives that were never coded or measured, and negatives with
 // misleading facts, so the rules must be good but cannot be perfect.
 func TestBaselineOnSynthCohort(t *testing.T) {
-	b, err := NewBaseline(openPH(t), false)
+	def := openPH(t)
+	rules, err := NewBaseline(def, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nlp, err := NewBaseline(def, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cutter, err := retrieve.NewCutter(def, retrieve.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,9 +35,12 @@ func TestBaselineOnSynthCohort(t *testing.T) {
 	cases := map[string][]string{} // patient -> hard cases
 	cfg := synth.Config{Patients: 300, Seed: 11, NotesMin: 5, NotesMax: 15}
 	err = synth.Generate(context.Background(), cfg, func(p synth.Patient) error {
-		b.AddPatient(p.ID)
-		for _, f := range p.Facts {
-			b.AddFact(f)
+		ps := cutter.Patient(p.ID, p.Notes)
+		for _, b := range []*Baseline{rules, nlp} {
+			b.AddSnippets(ps)
+			for _, f := range p.Facts {
+				b.AddFact(f)
+			}
 		}
 		gold = append(gold, p.Gold)
 		cases[p.ID] = p.Cases
@@ -36,12 +49,12 @@ func TestBaselineOnSynthCohort(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ds := b.Diagnoses()
-	if len(ds) != cfg.Patients {
-		t.Fatalf("%d diagnoses for %d patients", len(ds), cfg.Patients)
+	ds, dsNLP := rules.Diagnoses(), nlp.Diagnoses()
+	if len(ds) != cfg.Patients || len(dsNLP) != cfg.Patients {
+		t.Fatalf("%d and %d diagnoses for %d patients", len(ds), len(dsNLP), cfg.Patients)
 	}
-	rep, err := eval.Evaluate(gold, []eval.Method{{Name: MethodRules, Diagnoses: ds}},
-		eval.Options{})
+	rep, err := eval.Evaluate(gold, []eval.Method{{Name: MethodRules, Diagnoses: ds},
+		{Name: MethodRulesNLP, Diagnoses: dsNLP}}, eval.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,19 +62,33 @@ func TestBaselineOnSynthCohort(t *testing.T) {
 	if err := rep.WriteText(&out); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("rules on %d synthetic patients:\n%s", cfg.Patients, out.String())
-	t.Logf("errors by hard case:\n%s", errorsByCase(ds, gold, cases))
-	res := rep.Methods[0]
-	if len(res.Missing) != 0 || len(res.Extra) != 0 {
-		t.Errorf("missing %v extra %v", res.Missing, res.Extra)
-	}
-	for _, m := range res.Metrics {
-		if (m.Name == "precision" || m.Name == "recall") && (!m.Value.OK || m.Value.V < 0.5) {
-			t.Errorf("%s = %v: the rules barely work", m.Name, m.Value)
+	t.Logf("on %d synthetic patients:\n%s", cfg.Patients, out.String())
+	t.Logf("rules errors by hard case:\n%s", errorsByCase(ds, gold, cases))
+	t.Logf("rules+nlp errors by hard case:\n%s", errorsByCase(dsNLP, gold, cases))
+	checkSynthResults(t, rep)
+}
+
+// checkSynthResults checks that both methods work without being perfect,
+// and that the NLP variant, which only adds a way to fire, labels present
+// every patient the plain rules do.
+func checkSynthResults(t *testing.T, rep *eval.Report) {
+	t.Helper()
+	for _, res := range rep.Methods {
+		if len(res.Missing) != 0 || len(res.Extra) != 0 {
+			t.Errorf("%s: missing %v extra %v", res.Method, res.Missing, res.Extra)
+		}
+		for _, m := range res.Metrics {
+			if (m.Name == "precision" || m.Name == "recall") && (!m.Value.OK || m.Value.V < 0.5) {
+				t.Errorf("%s: %s = %v: the rules barely work", res.Method, m.Name, m.Value)
+			}
+		}
+		if res.Confusion.FP+res.Confusion.FN == 0 {
+			t.Errorf("%s is perfect on a cohort built to defeat it: suspicious", res.Method)
 		}
 	}
-	if res.Confusion.FP+res.Confusion.FN == 0 {
-		t.Error("the rules are perfect on a cohort built to defeat them: suspicious")
+	a, b := rep.Methods[0].Confusion, rep.Methods[1].Confusion
+	if b.TP < a.TP || b.FP < a.FP {
+		t.Errorf("rules+nlp %+v labels fewer present than rules %+v", b, a)
 	}
 }
 
