@@ -18,6 +18,8 @@ type retrieveFlags struct {
 	index, phenotype, out string
 	patients              listFlag
 	topK, window          int
+	eval                  string // gold folder: labels.csv and evidence.csv
+	friendCases           listFlag
 }
 
 func parseRetrieveFlags(args []string) (retrieveFlags, error) {
@@ -34,6 +36,10 @@ func parseRetrieveFlags(args []string) (retrieveFlags, error) {
 	fs.Var(&f.patients, "patient", "only this patient `id` (repeatable)")
 	fs.IntVar(&f.topK, "top-k", 0, "snippets per patient (0: the definition's)")
 	fs.IntVar(&f.window, "window", 0, "bytes kept each side of a match (0: the definition's)")
+	fs.StringVar(&f.eval, "eval", "",
+		"gold `dir` (labels.csv, evidence.csv): print evidence recall and prompt share")
+	fs.Var(&f.friendCases, "friend-cases",
+		"evidence `cases` that are false friends (default: the synthetic cohort's)")
 	if err := parseFlags(fs, args); err != nil {
 		return f, err
 	}
@@ -65,13 +71,28 @@ func runRetrieve(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 
+	var gold map[string]*retrieve.GoldPatient
+	if f.eval != "" {
+		cases := []string(f.friendCases)
+		if len(cases) == 0 {
+			cases = retrieve.DefaultFriendCases
+		}
+		if gold, err = retrieve.ReadGold(f.eval, cases); err != nil {
+			return err
+		}
+	}
+
 	w, closeOut, err := openSnippetsOut(e, f.out)
 	if err != nil {
 		return err
 	}
 	var st retrieveStats
+	var ev retrieve.Evaluation
 	write := func(ps phenorag.PatientSnippets) error {
 		st.add(ps)
+		if g, ok := gold[ps.PatientID]; ok {
+			ev.Add(ps, g.Gold, g.Friends)
+		}
 		return w.Encode(ps)
 	}
 	if len(f.patients) == 0 {
@@ -87,7 +108,26 @@ func runRetrieve(ctx context.Context, e *env, args []string) error {
 	}
 	e.log.Info("retrieved", "patients", st.patients, "with_snippets", st.withSnippets,
 		"snippets", st.snippets, "snippet_bytes", st.snippetBytes, "text_bytes", st.textBytes)
+	if gold != nil {
+		printRetrieveEval(e, f.out, &ev)
+	}
 	return nil
+}
+
+// printRetrieveEval prints the evaluation to stdout, or to stderr when the
+// snippets went to stdout.
+func printRetrieveEval(e *env, out string, ev *retrieve.Evaluation) {
+	w := e.stdout
+	if out == "-" {
+		w = e.stderr
+	}
+	med, p90, total := ev.PromptShare()
+	fmt.Fprintf(w, "patients evaluated     %d\n", ev.Patients)
+	fmt.Fprintf(w, "evidence recall        %.4f (%d of %d spans)\n", ev.Recall(), ev.Covered,
+		ev.EvidenceSpans)
+	fmt.Fprintf(w, "false-friend mentions  %d (false-friend spans in gold: %d)\n",
+		ev.FalseFriendMentions, ev.FriendSpans)
+	fmt.Fprintf(w, "prompt share           median %.3f, p90 %.3f, total %.3f\n", med, p90, total)
 }
 
 // retrievePatients retrieves the named patients, in the order given.
