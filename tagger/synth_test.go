@@ -17,17 +17,19 @@ var synthMention = regexp.MustCompile(`(?i)pulmonary\s+(?:arterial\s+)?hyperten[
 // wantByCase says whether a mention in each hard case's gold evidence got
 // the right context; cases not listed are not about context.
 var wantByCase = map[string]func(phenorag.Context) bool{
-	synth.CaseExplicit:      phenorag.Context.Affirmed,
-	synth.CaseAbbreviation:  phenorag.Context.Affirmed,
-	synth.CaseMisspelling:   phenorag.Context.Affirmed,
-	synth.CaseLineWrap:      phenorag.Context.Affirmed,
-	synth.CaseCapsHeader:    phenorag.Context.Affirmed,
-	synth.CaseCopyForward:   phenorag.Context.Affirmed,
-	synth.CaseNegated:       func(c phenorag.Context) bool { return c.Negated },
-	synth.CaseHypothetical:  func(c phenorag.Context) bool { return c.Possible },
-	synth.CaseUncertain:     func(c phenorag.Context) bool { return c.Possible },
-	synth.CaseHistorical:    func(c phenorag.Context) bool { return c.Historical || c.Negated },
-	synth.CaseFamilyHistory: func(c phenorag.Context) bool { return c.Other },
+	synth.CaseExplicit:       phenorag.Context.Affirmed,
+	synth.CaseAbbreviation:   phenorag.Context.Affirmed,
+	synth.CaseMisspelling:    phenorag.Context.Affirmed,
+	synth.CaseLineWrap:       phenorag.Context.Affirmed,
+	synth.CaseCapsHeader:     phenorag.Context.Affirmed,
+	synth.CaseCopyForward:    phenorag.Context.Affirmed,
+	synth.CaseNegated:        func(c phenorag.Context) bool { return c.Negated },
+	synth.CaseHypothetical:   func(c phenorag.Context) bool { return c.Possible },
+	synth.CaseUncertain:      func(c phenorag.Context) bool { return c.Possible },
+	synth.CaseHistorical:     func(c phenorag.Context) bool { return c.Historical || c.Negated },
+	synth.CaseFamilyHistory:  func(c phenorag.Context) bool { return c.Other },
+	synth.CaseCopyForwardNeg: func(c phenorag.Context) bool { return !c.Affirmed() },
+	synth.CaseWorkupCode:     func(c phenorag.Context) bool { return !c.Affirmed() },
 }
 
 // TestSynthCases tags the disease's mentions in the gold evidence of a
