@@ -24,15 +24,37 @@ var abbreviations = map[string]bool{
 	"mos": true, "min": true, "max": true, "est": true, "incl": true, "dept": true,
 }
 
+// titles are abbreviations even when written in capitals ("DR. SMITH");
+// other words in capitals are acronyms ("PT." for physical therapy ends
+// its sentence).
+var titles = map[string]bool{"dr": true, "mr": true, "mrs": true, "ms": true,
+	"prof": true, "st": true}
+
+// isAllCaps reports whether w has two or more letters, all upper case.
+func isAllCaps(w string) bool {
+	letters := 0
+	for i := 0; i < len(w); i++ {
+		switch c := w[i]; {
+		case c >= 'a' && c <= 'z':
+			return false
+		case c >= 'A' && c <= 'Z':
+			letters++
+		}
+	}
+	return letters >= 2
+}
+
 // Sentences splits clinical text into sentences. A sentence ends at ".",
 // "!" or "?" followed by white space (not after an abbreviation such as
 // "Dr." or "b.i.d.", not inside a number such as "7.31", not before a lower
-// case word), at a blank line, before a line that starts a section header
-// or a list item, and after a header. A single line break inside a
-// sentence, as in hard-wrapped text, does not end it.
+// case word), at a blank line, before a line that starts a section header,
+// a list item or a labelled field ("Date: ..."), after a header, and
+// between a short line and a capitalised one (rows such as "RVSP 64 mmHg").
+// Any other single line break, as in hard-wrapped text, does not end a
+// sentence.
 func Sentences(text string) []Sentence {
 	s := splitter{text: text, start: -1}
-	prevHeader := false
+	prev := lineGoesOn
 	for at := 0; at < len(text); {
 		end := strings.IndexByte(text[at:], '\n')
 		if end < 0 {
@@ -40,7 +62,7 @@ func Sentences(text string) []Sentence {
 		} else {
 			end += at
 		}
-		prevHeader = s.line(at, end, prevHeader)
+		prev = s.line(at, end, prev)
 		at = end + 1
 	}
 	s.emit(len(text))
@@ -54,15 +76,26 @@ type splitter struct {
 	out   []Sentence
 }
 
-// line scans the line text[at:end] and reports whether it was a header.
-func (s *splitter) line(at, end int, prevHeader bool) bool {
+// lineEnd says what the end of a line means for the next line.
+type lineEnd int
+
+const (
+	lineGoesOn lineEnd = iota // the sentence may go on over the line break
+	lineHeader                // a header: the next line starts a sentence
+	lineShort                 // short: a capitalised next line starts a sentence
+)
+
+// line scans the line text[at:end], given how the line before it ended,
+// and says how this one ends.
+func (s *splitter) line(at, end int, prev lineEnd) lineEnd {
 	line := s.text[at:end]
 	if strings.TrimSpace(line) == "" {
 		s.emit(at)
-		return false
+		return lineGoesOn
 	}
 	i := at + indent(line)
-	if prevHeader || startsBlock(s.text[i:end]) {
+	rest := s.text[i:end]
+	if prev == lineHeader || (prev == lineShort && startsCapital(rest)) || startsBlock(rest) {
 		s.emit(at)
 	}
 	if n := headerPrefix(s.text[i:end]); n > 0 {
@@ -74,7 +107,41 @@ func (s *splitter) line(at, end int, prevHeader bool) bool {
 		i += n
 	}
 	s.scan(i, end)
-	return isHeaderLine(line)
+	switch {
+	case isHeaderLine(line):
+		return lineHeader
+	case isShortLine(line):
+		return lineShort
+	}
+	return lineGoesOn
+}
+
+// shortLine is the length under which a line followed by a capitalised
+// line reads as a row of a list or table ("RVSP 64 mmHg"), not as a
+// hard-wrapped line, which runs close to the wrap width.
+const shortLine = 40
+
+// isShortLine reports whether line is short and does not end in a way
+// that asks for more (a comma, a hyphen, a joining word).
+func isShortLine(line string) bool {
+	t := strings.TrimSpace(line)
+	if len(t) >= shortLine || strings.ContainsAny(t[len(t)-1:], ",-(/&") {
+		return false
+	}
+	last := t[strings.LastIndexAny(t, " \t")+1:]
+	switch strings.ToLower(last) {
+	case "a", "an", "and", "or", "of", "with", "the", "to", "in", "for", "by", "on", "at",
+		"from", "without", "but", "as", "was", "is", "were", "are", "no", "not":
+		return false
+	}
+	return true
+}
+
+// startsCapital reports whether a line starts with an upper case letter or
+// a digit.
+func startsCapital(line string) bool {
+	r, _ := utf8.DecodeRuneInString(line)
+	return unicode.IsUpper(r) || unicode.IsDigit(r)
 }
 
 // scan looks for sentence ends in text[i:end].
@@ -159,7 +226,7 @@ func isAbbreviation(before string) bool {
 		return unicode.IsLetter(rune(w[0]))
 	}
 	var lower [8]byte
-	if len(w) > len(lower) {
+	if len(w) > len(lower) || (isAllCaps(w) && !titles[strings.ToLower(w)]) {
 		return false
 	}
 	for i := 0; i < len(w); i++ {
@@ -191,15 +258,41 @@ func indent(line string) int {
 }
 
 // startsBlock reports whether a line (without its indent) opens a new
-// block: a header or a list item.
+// block: a header, a list item or a labelled field ("Date: ...").
 func startsBlock(line string) bool {
-	return headerPrefix(line) > 0 || listMarker(line) > 0 || isHeaderLine(line)
+	return headerPrefix(line) > 0 || listMarker(line) > 0 || isHeaderLine(line) ||
+		isLabelLine(line)
+}
+
+// isLabelLine reports whether line starts with a short capitalised label
+// and a colon, as in "Date: 02/04/2016" or "Gen: comfortable".
+func isLabelLine(line string) bool {
+	colon := strings.IndexByte(line, ':')
+	if colon < 1 || colon > 24 || line[0] < 'A' || line[0] > 'Z' {
+		return false
+	}
+	if colon+1 < len(line) && line[colon+1] != ' ' && line[colon+1] != '\t' {
+		return false
+	}
+	words := 1
+	for i := 1; i < colon; i++ {
+		c := line[i]
+		switch {
+		case c == ' ':
+			words++
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', isDigit(c), c == '/', c == '-',
+			c == '(', c == ')', c == '&':
+		default:
+			return false
+		}
+	}
+	return words <= 3
 }
 
 // listMarker returns the length of a list marker at the start of line,
 // with the blanks after it: "- ", "* ", "• ", "1. ", "2) ", "(3) ", "#4 ".
 func listMarker(line string) int {
-	for _, b := range []string{"- ", "* ", "• ", "+ "} {
+	for _, b := range []string{"- ", "* ", "• ", "+ ", "# "} {
 		if strings.HasPrefix(line, b) {
 			return len(b) + indent(line[len(b):])
 		}
