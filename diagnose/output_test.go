@@ -212,16 +212,23 @@ func TestVerifyEvidence(t *testing.T) {
 	}
 }
 
-// TestWriteSampleRun writes the sample diagnoses into $PHENORAG_SAMPLE_DIR,
-// for scripts/check-parquet.sh to open with other Parquet readers; it is
-// skipped when the variable is unset.
+// TestWriteSampleRun writes the sample diagnoses (or those read from
+// $PHENORAG_SAMPLE_FROM) into $PHENORAG_SAMPLE_DIR, for
+// scripts/check-parquet.sh to open with other Parquet readers; it is skipped
+// when PHENORAG_SAMPLE_DIR is unset.
 func TestWriteSampleRun(t *testing.T) {
 	dir := os.Getenv("PHENORAG_SAMPLE_DIR")
 	if dir == "" {
 		t.Skip("PHENORAG_SAMPLE_DIR not set")
 	}
-	if _, err := WriteDiagnoses(dir, sampleDiagnoses(),
-		WriteOptions{Provenance: sampleProv}); err != nil {
+	ds := sampleDiagnoses()
+	if from := os.Getenv("PHENORAG_SAMPLE_FROM"); from != "" {
+		var err error
+		if ds, err = ReadDiagnoses(from); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := WriteDiagnoses(dir, ds, WriteOptions{Provenance: sampleProv}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -3,9 +3,11 @@
 # @duckdb/node-api npm package, installed once into a cache folder outside
 # the repository) and prints each file's columns, types and rows. With no
 # argument it checks a sample diagnoses.parquet written by the diagnose
-# package's tests. It skips, successfully, when node or npm is missing.
+# package's tests; given a .jsonl file of diagnoses (such as rules.jsonl), it
+# first writes them as Parquet with the same code. It skips, successfully,
+# when node or npm is missing.
 #
-#   scripts/check-parquet.sh [FILE.parquet ...]
+#   scripts/check-parquet.sh [FILE.parquet|FILE.jsonl ...]
 #
 # PHENORAG_DUCKDB_DIR sets the cache folder (default ~/.cache/phenorag-duckdb).
 set -euo pipefail
@@ -22,13 +24,29 @@ if [ ! -d "$cache/node_modules/@duckdb/node-api" ]; then
 	(cd "$cache" && npm init -y >/dev/null && npm install --no-audit --no-fund @duckdb/node-api >&2)
 fi
 
-files=("$@")
-if [ ${#files[@]} -eq 0 ]; then
-	sample=$(mktemp -d)
-	trap 'rm -rf "$sample"' EXIT
-	(cd "$repo" && PHENORAG_SAMPLE_DIR="$sample" go test -count=1 -run '^TestWriteSampleRun$' ./diagnose/ >&2)
-	files=("$sample/diagnoses.parquet")
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+
+# sample writes diagnoses (the built-in sample, or those of a .jsonl file)
+# as Parquet into a fresh folder and prints the file's path.
+sample() {
+	local out=$scratch/$RANDOM
+	mkdir -p "$out"
+	(cd "$repo" && PHENORAG_SAMPLE_DIR="$out" PHENORAG_SAMPLE_FROM="${1:-}" \
+		go test -count=1 -run '^TestWriteSampleRun$' ./diagnose/ >&2)
+	echo "$out/diagnoses.parquet"
+}
+
+files=()
+if [ $# -eq 0 ]; then
+	files=("$(sample)")
 fi
+for f in "$@"; do
+	case $f in
+	*.jsonl) files+=("$(sample "$(cd "$(dirname "$f")" && pwd)/$(basename "$f")")") ;;
+	*) files+=("$f") ;;
+	esac
+done
 
 for f in "${files[@]}"; do
 	abs=$(cd "$(dirname "$f")" && pwd)/$(basename "$f")
