@@ -72,8 +72,11 @@ func upperFirst(s string) string {
 
 func (p *plan) explicit() {
 	n := p.narrative(len(p.notes)/3, len(p.notes))
-	term := p.phTerm()
-	s := fmt.Sprintf(pick(p.r, explicitForms), upperFirst(term), p.group, p.therapy())
+	term, form := p.phTerm(), pick(p.r, explicitForms)
+	if strings.HasPrefix(form, "%s") {
+		term = upperFirst(term)
+	}
+	s := fmt.Sprintf(form, term, p.group, p.therapy())
 	n.add(slotAP, part{"# ", ""}, part{s, CaseExplicit},
 		part{" " + pick(p.r, phPlanLines), ""})
 }
@@ -135,12 +138,15 @@ var misspellingForms = []string{
 
 func (p *plan) lineWrap() {
 	n := p.narrative(0, len(p.notes))
-	pr := pick(p.r, p.probs)
+	who := "He"
+	if p.female {
+		who = "She"
+	}
 	n.add(slotHPI,
-		part{fmt.Sprintf("The patient is a %d-year-old %s with %s and ",
-			p.age, p.sexWord(), pr.names[0]), ""},
+		part{who + pick(p.r, []string{" also carries a diagnosis of ", " is known to have ",
+			" has longstanding "}), ""},
 		part{"pulmonary\nhypertension", CaseLineWrap},
-		part{" on " + p.therapy() + ", seen today for follow-up.", ""})
+		part{", treated with " + p.therapy() + ", and is seen today for follow-up.", ""})
 }
 
 func (p *plan) capsHeader() {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/schollz/progressbar/v3"
+
 	"github.com/phenorag/phenorag/synth"
 )
 
@@ -44,6 +46,13 @@ func runSynth(ctx context.Context, e *env, args []string) error {
 	}
 
 	start := time.Now()
+	if isTerminal(e.stderr) {
+		bar := progressbar.NewOptions(cfg.Patients, progressbar.OptionSetWriter(e.stderr),
+			progressbar.OptionSetDescription("patients"), progressbar.OptionShowCount(),
+			progressbar.OptionThrottle(250*time.Millisecond), progressbar.OptionClearOnFinish())
+		opts.Progress = func(done int) { bar.Set(done) }
+		defer bar.Finish()
+	}
 	m, err := synth.Write(ctx, cfg, *out, opts)
 	if err != nil {
 		return fmt.Errorf("synth: %w", err)
