@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/phenorag/phenorag"
 	"github.com/phenorag/phenorag/phenotype"
@@ -174,20 +175,32 @@ const snapReach = 60
 // boundary when one is near, else to a word boundary.
 func (c *Cutter) around(text string, s, e int) region {
 	start, end := max(0, s-c.window), min(len(text), e+c.window)
-	return region{snapStart(text, start, s), snapEnd(text, end, e)}
+	start, end = snapStart(text, start, s), snapEnd(text, end, e)
+	for start > 0 && start < s && !utf8.RuneStart(text[start]) {
+		start++ // never split a character
+	}
+	for end < len(text) && end > e && !utf8.RuneStart(text[end]) {
+		end--
+	}
+	return region{start, end}
 }
 
-// snapStart moves a window start back to just after a sentence end within
-// reach, or else forward to the next word, never past limit.
+// snapStart moves a window start to a sentence start within reach: back
+// (the text's start counts), else forward, never past limit; failing both,
+// forward to the next word.
 func snapStart(text string, start, limit int) int {
-	if start == 0 {
-		return 0
-	}
 	lo := max(0, start-snapReach)
 	if i := lastSentenceEnd(text[lo:start]); i >= 0 {
 		return skipSpace(text, lo+i, limit)
 	}
-	for i := start; i < limit && i < start+snapReach; i++ {
+	if lo == 0 {
+		return 0
+	}
+	hi := min(limit, start+snapReach)
+	if i := lastSentenceEnd(text[start:hi]); i >= 0 {
+		return skipSpace(text, start+i, limit)
+	}
+	for i := start; i < hi; i++ {
 		if isSpace(text[i]) {
 			return skipSpace(text, i, limit)
 		}
@@ -195,22 +208,41 @@ func snapStart(text string, start, limit int) int {
 	return start
 }
 
-// snapEnd moves a window end forward to just after a sentence end within
-// reach, or else back to the end of the last whole word, never before limit.
+// snapEnd moves a window end to a sentence end within reach: forward (the
+// text's end counts), else back, never before limit; failing both, back to
+// the end of the last whole word.
 func snapEnd(text string, end, limit int) int {
-	if end >= len(text) {
-		return len(text)
-	}
 	hi := min(len(text), end+snapReach)
 	if i := firstSentenceEnd(text[end:hi]); i >= 0 {
 		return end + i
 	}
-	for i := end; i > limit && i > end-snapReach; i-- {
+	if hi == len(text) {
+		return hi
+	}
+	lo := max(limit, end-snapReach)
+	if i := lastSentenceStop(text[lo:end]); i >= 0 {
+		return lo + i
+	}
+	for i := end; i > lo; i-- {
 		if isSpace(text[i-1]) {
 			return i - 1
 		}
 	}
 	return end
+}
+
+// lastSentenceStop returns the index just past the last sentence end in s
+// (a full stop before white space, or the line break itself), or -1.
+func lastSentenceStop(s string) int {
+	for i := len(s) - 1; i >= 0; i-- {
+		if s[i] == '\n' {
+			return i
+		}
+		if strings.IndexByte(".?!;", s[i]) >= 0 && i+1 < len(s) && isSpace(s[i+1]) {
+			return i + 1
+		}
+	}
+	return -1
 }
 
 // lastSentenceEnd returns the index just past the last sentence end in s
