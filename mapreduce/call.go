@@ -53,6 +53,9 @@ func (e *Engine) ask(ctx context.Context, prompt, key string, needed func() bool
 		if err != nil {
 			return reply{}, store.Entry{}, false, err
 		}
+		if ok && ent.TooLong {
+			return reply{}, store.Entry{}, false, fmt.Errorf("stored: %w", ErrPromptTooLong)
+		}
 		if ok {
 			if r, err := parseReply(ent.Content); err == nil {
 				return r, ent, true, nil
@@ -89,11 +92,16 @@ type fetched struct {
 func (e *Engine) fetch(ctx context.Context, prompt, key string, needed func() bool) (
 	fetched, error) {
 	if e.cfg.Store != nil {
-		if ent, ok, err := e.cfg.Store.Get(key); err == nil && ok {
+		if ent, ok, err := e.cfg.Store.Get(key); err == nil && ok && !ent.TooLong {
 			return fetched{ent, true}, nil
 		}
 	}
 	ent, err := e.chatInSlot(ctx, prompt, needed)
+	if errors.Is(err, ErrPromptTooLong) && e.cfg.Store != nil {
+		if err := e.cfg.Store.Put(key, store.Entry{TooLong: true}); err != nil {
+			return fetched{}, err
+		}
+	}
 	if err != nil {
 		return fetched{}, err
 	}

@@ -508,6 +508,22 @@ func TestRunSplitsPromptsTooLongForTheModel(t *testing.T) {
 		t.Errorf("model got %d calls, want 7", llm.calls())
 	}
 
+	// With a store, a rerun knows which prompts were too long and asks
+	// nothing.
+	st, err := store.Open(filepath.Join(t.TempDir(), "cache.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	withStore := func(c *Config) { c.NumCtx, c.Store = 8192, st }
+	run(t, newEngine(t, &fakeLLM{slots: 2, fail: tooLong}, withStore), p)
+	again := &fakeLLM{slots: 2, fail: tooLong}
+	sink, stats = run(t, newEngine(t, again, withStore), p)
+	if again.calls() != 0 || stats.CacheHits != 4 || sink.diagnosis(t, "p").Label !=
+		phenorag.Present {
+		t.Errorf("rerun: model got %d calls, stats %+v", again.calls(), stats)
+	}
+
 	// One snippet too long on its own is cut until it fits.
 	big := patientWith("b", "She has pulmonary hypertension. "+strings.Repeat("More text. ", 400))
 	sink, _ = run(t, newEngine(t, &fakeLLM{slots: 1, fail: tooLong},

@@ -25,6 +25,9 @@ type Entry struct {
 	Content      string `json:"content"`
 	PromptTokens int    `json:"prompt_tokens"`
 	OutputTokens int    `json:"output_tokens"`
+	// TooLong records that the model refused the prompt as longer than its
+	// context, so that a rerun splits it at once instead of asking again.
+	TooLong bool `json:"too_long,omitempty"`
 }
 
 // Store is an answer store backed by one bbolt file. Its methods may be
