@@ -37,10 +37,16 @@ func reviewer(req api.ChatRequest) (string, int, int) {
 // fast retries.
 func serverLLM(t testing.TB, srv *ollamatest.Server, retries int) LLM {
 	t.Helper()
+	return serverLLMTimeout(t, srv, retries, 2*time.Second)
+}
+
+func serverLLMTimeout(t testing.TB, srv *ollamatest.Server, retries int,
+	timeout time.Duration) LLM {
+	t.Helper()
 	c, err := ollama.New(ollama.Config{
 		Endpoints: []ollama.Endpoint{{URL: srv.URL, Slots: 2}},
 		Model:     ollamatest.DefaultModel.Name, Retries: retries,
-		Backoff: time.Millisecond, Cooldown: time.Millisecond, Timeout: 2 * time.Second})
+		Backoff: time.Millisecond, Cooldown: time.Millisecond, Timeout: timeout})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,6 +80,8 @@ func TestServerFaults(t *testing.T) {
 			ollamatest.WithFaultAt(1, ollamatest.FaultMalformed),
 			ollamatest.WithFaultAt(2, ollamatest.FaultLength),
 			ollamatest.WithFaultAt(3, ollamatest.FaultSchema)}, 3, 0},
+		{"a timed-out attempt is retried", []ollamatest.Option{
+			ollamatest.WithFaultAt(2, ollamatest.FaultSlow)}, 3, 0},
 		{"a server that stays busy fails its patients with a reason", []ollamatest.Option{
 			ollamatest.WithFaultRate(1, 1, ollamatest.FaultBusy)}, -1, 6},
 	}
@@ -81,7 +89,11 @@ func TestServerFaults(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := ollamatest.NewServer(t, append(tt.opts,
 				ollamatest.WithResponder(reviewer))...)
-			e := newEngine(t, serverLLM(t, srv, tt.retries), nil)
+			timeout := 2 * time.Second
+			if strings.Contains(tt.name, "timed-out") {
+				timeout = 300 * time.Millisecond // how long the slow attempt holds on
+			}
+			e := newEngine(t, serverLLMTimeout(t, srv, tt.retries, timeout), nil)
 			sink, stats := run(t, e, cohortOf(6)...)
 			if stats.Errors != tt.errors || stats.OK != 6-tt.errors {
 				t.Fatalf("stats %+v; want %d errors", stats, tt.errors)
