@@ -37,6 +37,8 @@ func sampleDiagnoses() []phenorag.Diagnosis {
 			Error: "model timed out", Label: phenorag.Uncertain},
 		{PatientID: "p4", Method: "rules", Label: phenorag.Present, Confidence: 1,
 			Status: phenorag.StatusOK, Rules: []string{"a", "b"}, Rationale: "a; b"},
+		{PatientID: "p5", Method: "llm", Status: phenorag.StatusError,
+			Error: "no answer fits the schema"},
 	}
 }
 
@@ -50,7 +52,7 @@ func TestWriteDiagnosesRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.Rows != 4 || sum.Present != 2 || sum.Cohort != 1 ||
+	if sum.Rows != 5 || sum.Present != 2 || sum.Cohort != 1 ||
 		!reflect.DeepEqual(sum.Undated, []string{"p4"}) {
 		t.Errorf("summary %+v", sum)
 	}

@@ -263,8 +263,8 @@ func decodeRow(rec arrow.Record, cols map[string]int, i int) (phenorag.Diagnosis
 	d := phenorag.Diagnosis{PatientID: s("patient_id"), Method: s("method"),
 		Label: phenorag.Label(s("label")), Status: phenorag.Status(s("status")),
 		Error: s("error"), Rationale: s("rationale")}
-	if !d.Label.Valid() {
-		return d, fmt.Errorf("label %q is not present, absent or uncertain", d.Label)
+	if err := checkDiagnosis(d); err != nil {
+		return d, err
 	}
 	if c := column[*array.Float64](rec, cols, "confidence"); c != nil && !c.IsNull(i) {
 		d.Confidence = c.Value(i)
