@@ -238,6 +238,10 @@ func onlyPatients(src mapreduce.Source, ids []string) mapreduce.Source {
 
 // collectSink writes the run files and keeps the diagnoses for the other
 // output formats.
+//
+// TODO(engine): the diagnoses are held in memory (a few hundred bytes per
+// patient) because diagnose.WriteDiagnoses takes a slice; a streaming writer
+// there would let a run of millions of patients keep only the JSON lines.
 type collectSink struct {
 	*mapreduce.Outputs
 	diagnoses []phenorag.Diagnosis
