@@ -109,6 +109,36 @@ func FuzzCSVPaths(f *testing.F) {
 	})
 }
 
+// FuzzJSONLPaths checks that every line the flat parser accepts reads the
+// same through encoding/json.
+func FuzzJSONLPaths(f *testing.F) {
+	f.Add([]byte(`{"note_id":"1","patient_id":7,"text":"a\r\n\u00e9\"b","x":null}`))
+	f.Add([]byte(`{"NOTE_ID":"1","note_id":"2","text":true,"patient_id":-1.5e3}`))
+	f.Add([]byte(`{"text":"\ud83d\ude00","note_id":{"a":1}}`))
+	f.Fuzz(func(t *testing.T, line []byte) {
+		if !utf8.Valid(line) {
+			t.Skip()
+		}
+		tb := &jsonlTable{}
+		tb.cols = []column{{"note_id", "note_id"}, {"patient_id", "patient_id"},
+			{"text", "text"}, {"x", "x"}}
+		v1, ok1 := make([]string, 4), make([]bool, 4)
+		v2, ok2 := make([]string, 4), make([]bool, 4)
+		if !tb.decodeFlat(line, v1, ok1) {
+			return
+		}
+		if err := tb.decodeJSON(line, v2, ok2); err != nil {
+			t.Fatalf("flat parser accepted what encoding/json rejects: %v", err)
+		}
+		for i := range v1 {
+			if v1[i] != v2[i] || ok1[i] != ok2[i] {
+				t.Fatalf("column %d: flat %q %v, encoding/json %q %v", i, v1[i], ok1[i],
+					v2[i], ok2[i])
+			}
+		}
+	})
+}
+
 // FuzzJSONLRoundTrip encodes a note with encoding/json and reads it back.
 func FuzzJSONLRoundTrip(f *testing.F) {
 	f.Add("1", "p1", "2020-01-02", "text with \"quotes\"\r\nand \u00e9")

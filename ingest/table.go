@@ -130,6 +130,7 @@ type jsonlTable struct {
 	keys   []string
 	cols   []column
 	obj    map[string]any
+	flat   flatObject
 }
 
 func newJSONLTable(r io.Reader, closer io.Closer) (*jsonlTable, error) {
@@ -198,6 +199,27 @@ func (t *jsonlTable) next(vals []string, ok []bool) (pos, error) {
 	if !utf8.Valid(line) {
 		return p, rowErr("", ErrBadUTF8, "line is not valid UTF-8")
 	}
+	if t.decodeFlat(line, vals, ok) {
+		return p, nil
+	}
+	return p, t.decodeJSON(line, vals, ok)
+}
+
+// decodeFlat reads a flat object without encoding/json; false leaves the
+// line to decodeJSON.
+func (t *jsonlTable) decodeFlat(line []byte, vals []string, ok []bool) bool {
+	if !t.flat.parse(line) {
+		return false
+	}
+	for i, c := range t.cols {
+		v, found, null := t.flat.lookup(c.name)
+		vals[i], ok[i] = v, found && !null
+	}
+	return true
+}
+
+// decodeJSON reads any line with encoding/json.
+func (t *jsonlTable) decodeJSON(line []byte, vals []string, ok []bool) error {
 	clear(t.obj)
 	if t.obj == nil {
 		t.obj = make(map[string]any)
@@ -205,17 +227,17 @@ func (t *jsonlTable) next(vals []string, ok []bool) (pos, error) {
 	d := json.NewDecoder(bytes.NewReader(line))
 	d.UseNumber()
 	if err := d.Decode(&t.obj); err != nil || d.More() {
-		return p, rowErr("", ErrMalformed, "not one JSON object")
+		return rowErr("", ErrMalformed, "not one JSON object")
 	}
 	for i, c := range t.cols {
 		v, found := t.lookup(c.name)
 		s, valid := jsonString(v)
 		if found && !valid {
-			return p, rowErr(c.field, ErrBadValue, "not a string, number or boolean")
+			return rowErr(c.field, ErrBadValue, "not a string, number or boolean")
 		}
 		vals[i], ok[i] = s, found && v != nil
 	}
-	return p, nil
+	return nil
 }
 
 // lookup finds a key, trying the exact spelling first and then any case.
