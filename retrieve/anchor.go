@@ -1,6 +1,7 @@
 package retrieve
 
 import (
+	"bytes"
 	"regexp"
 	"strings"
 
@@ -197,8 +198,13 @@ func (m *Matcher) friendsAround(text string, f Found) []FriendSpan {
 		near(v.Start, v.End)
 	}
 	var out []FriendSpan
+	var lower []byte
 	for _, r := range mergeRegions(rs) {
+		lower = lowerASCII(lower[:0], text[r.start:r.end])
 		for _, fr := range m.friends {
+			if len(fr.must) > 0 && !bytes.Contains(lower, fr.must) {
+				continue
+			}
 			for _, loc := range fr.re.FindAllStringIndex(text[r.start:r.end], -1) {
 				out = append(out, FriendSpan{Name: fr.name, Start: r.start + loc[0],
 					End: r.start + loc[1]})

@@ -3,6 +3,7 @@ package retrieve
 import (
 	"fmt"
 	"regexp"
+	"regexp/syntax"
 	"slices"
 	"strconv"
 	"strings"
@@ -36,6 +37,9 @@ type measure struct {
 type friend struct {
 	name string
 	re   *regexp.Regexp
+	// must is lower-case text every match contains, or "" if none is
+	// known; text without it is not searched.
+	must []byte
 }
 
 // Found is what a Matcher found in some text. Offsets are into the text
@@ -97,7 +101,7 @@ func NewMatcher(def *phenotype.Definition) (*Matcher, error) {
 		if err != nil {
 			return nil, fmt.Errorf("false_friends[%d] %q: %w", i, f.Name, err)
 		}
-		m.friends = append(m.friends, friend{name: f.Name, re: re})
+		m.friends = append(m.friends, friend{name: f.Name, re: re, must: []byte(mustContain(f.Pattern))})
 	}
 	return m, nil
 }
@@ -327,4 +331,39 @@ func parseIn(text string, s, e int, md phenotype.Measurement) (float64, bool) {
 		return 0, false
 	}
 	return v, true
+}
+
+// mustContain returns the longest literal, lower-cased, that every match of
+// pattern contains, or "" when there is none or pattern does not parse.
+func mustContain(pattern string) string {
+	re, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		return ""
+	}
+	return strings.ToLower(required(re.Simplify()))
+}
+
+// required returns the longest literal every match of re contains.
+func required(re *syntax.Regexp) string {
+	switch re.Op {
+	case syntax.OpLiteral:
+		return string(re.Rune)
+	case syntax.OpCapture:
+		return required(re.Sub[0])
+	case syntax.OpPlus:
+		return required(re.Sub[0])
+	case syntax.OpRepeat:
+		if re.Min >= 1 {
+			return required(re.Sub[0])
+		}
+	case syntax.OpConcat:
+		best := ""
+		for _, sub := range re.Sub {
+			if r := required(sub); len(r) > len(best) {
+				best = r
+			}
+		}
+		return best
+	}
+	return ""
 }

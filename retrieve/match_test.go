@@ -136,3 +136,53 @@ func checkAgreement(t *testing.T, m *Matcher, s string) {
 		t.Errorf("text %q:\nanchored %+v\nplain    %+v", s, got, want)
 	}
 }
+
+func TestMustContain(t *testing.T) {
+	def := openPH(t)
+	want := map[string]string{
+		"acidity":                       "ph",
+		"portal hypertension":           "hypertension",
+		"systemic hypertension":         "hypertension",
+		"pulmonary venous hypertension": "hypertension",
+	}
+	for _, f := range def.FalseFriends {
+		if w, ok := want[f.Name]; ok && mustContain(f.Pattern) != w {
+			t.Errorf("%s: mustContain = %q, want %q", f.Name, mustContain(f.Pattern), w)
+		}
+	}
+	for _, p := range []string{`a|b`, `(?:x)?`, `[`} {
+		if got := mustContain(p); got != "" {
+			t.Errorf("mustContain(%q) = %q, want none", p, got)
+		}
+	}
+}
+
+// BenchmarkFind compares word-anchored matching with running every pattern
+// over the whole text, on the committed-size synthetic cohort's notes.
+func BenchmarkFind(b *testing.B) {
+	m, err := NewMatcher(openPH(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var texts []string
+	size := 0
+	for _, p := range cohort(b, 100) {
+		for _, n := range p.Notes {
+			texts = append(texts, n.Text)
+			size += len(n.Text)
+		}
+	}
+	for _, bc := range []struct {
+		name string
+		find func(string) Found
+	}{{"anchored", m.Find}, {"plain", m.findPlain}} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.SetBytes(int64(size))
+			for b.Loop() {
+				for _, s := range texts {
+					bc.find(s)
+				}
+			}
+		})
+	}
+}
