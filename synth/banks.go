@@ -181,6 +181,46 @@ var problems = []problem{
 		why: []string{"dysuria", "confusion"}},
 }
 
+// problemsMore are further background conditions.
+var problemsMore = []problem{
+	{key: "pe", order: 17,
+		names: []string{"history of pulmonary embolism (provoked, completed anticoagulation)",
+			"prior PE after knee surgery"},
+		icd10: "Z86.711", icd9: "415.19",
+		ap: []string{"History of provoked PE: completed 6 months of apixaban, no recurrence.",
+			"Prior PE - not on anticoagulation, low suspicion for recurrence today."},
+		why: []string{"pleuritic chest pain", "calf pain"}},
+	{key: "nodule", order: 18,
+		names: []string{"pulmonary nodule, 6 mm, under surveillance", "RUL pulmonary nodule"},
+		icd10: "R91.1", icd9: "793.11",
+		ap: []string{"Pulmonary nodule: stable on surveillance CT, repeat in 12 months.",
+			"Incidental lung nodule - Fleischner follow-up CT ordered."},
+		why: []string{"abnormal CT chest"}},
+	{key: "obesity", order: 19,
+		names: []string{"obesity (BMI 36)", "morbid obesity", "class II obesity"},
+		icd10: "E66.9", icd9: "278.00",
+		drugs: []string{"semaglutide"}, meds: []string{"semaglutide 1 mg SC weekly"},
+		ap: []string{"Obesity: BMI 37. Discussed diet and activity; tolerating semaglutide.",
+			"Obesity - referred to weight management clinic."},
+		why: []string{"weight gain"}},
+	{key: "stroke", order: 20,
+		names: []string{"h/o CVA with residual L hemiparesis", "prior ischemic stroke"},
+		icd10: "Z86.73", icd9: "438.89",
+		ap: []string{"History of stroke: continue aspirin and statin; PT/OT for " +
+			"residual weakness.", "Prior CVA - neuro exam at baseline."},
+		why: []string{"fall", "new weakness"}},
+	{key: "ild", order: 21,
+		names: []string{"interstitial lung disease (UIP pattern)", "IPF"},
+		icd10: "J84.10", icd9: "516.31",
+		drugs: []string{"nintedanib"}, meds: []string{"nintedanib 150 mg PO BID"},
+		ap: []string{"ILD: FVC stable on nintedanib, diarrhea controlled with loperamide.",
+			"Interstitial lung disease - O2 titration walk today, needs {o2} L with " +
+				"exertion."},
+		why: []string{"progressive dyspnea", "dry cough"}},
+}
+
+func init() { problems = append(problems, problemsMore...) }
+
 // allergies are allergy lines.
 var allergies = []string{
 	"NKDA", "No known drug allergies.", "Penicillin (rash)", "Sulfa - hives",

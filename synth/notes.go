@@ -207,19 +207,35 @@ func (b *builder) pulmonary() {
 // intro opens a history with the patient's age, sex and main problems.
 func (b *builder) intro() {
 	p := b.p
+	form := pick(p.r, introForms)
+	b.w(form[0])
 	b.num(p.age)
-	b.w(pick(p.r, []string{"-year-old ", " y/o ", " yo "}))
+	b.w(pick(p.r, []string{"-year-old ", " y/o ", " yo ", " year old "}))
 	b.w(p.sexWord())
-	b.w(" with ")
-	for i, pr := range p.probs[:min(3, len(p.probs))] {
-		if i > 0 {
+	b.w(form[1])
+	k := min(len(p.probs), 2+p.r.IntN(3))
+	for i, j := range p.r.Perm(len(p.probs))[:k] {
+		switch {
+		case i == k-1 && k > 1:
+			b.w(pick(p.r, []string{", and ", " and ", ", "}))
+		case i > 0:
 			b.w(", ")
 		}
-		b.w(pick(p.r, pr.names))
+		b.w(pick(p.r, p.probs[j].names))
 	}
-	b.w(" who presents with ")
+	b.w(form[2])
 	b.w(pick(p.r, pick(p.r, p.probs).why))
 	b.w(". ")
+}
+
+// introForms open a history: before the age, between sex and history, and
+// before the reason for the visit.
+var introForms = [][3]string{
+	{"", " with ", " who presents with "},
+	{"This is a ", " with a past medical history of ", ", presenting with "},
+	{"Pt is a ", " w/ hx of ", " here for "},
+	{"The patient is a pleasant ", " with ", " who comes in for "},
+	{"", ", PMH ", ", admitted for "},
 }
 
 var subjectives = []string{

@@ -118,6 +118,14 @@ func TestIDsAndShape(t *testing.T) {
 			}
 		}
 	}
+	for _, p := range ps {
+		for _, f := range p.Facts {
+			if f.Kind == phenorag.FactDiagnosis && icd9Shape.MatchString(f.Code) !=
+				(f.System == "ICD9") {
+				t.Errorf("code %s of system %s: its shape says otherwise", f.Code, f.System)
+			}
+		}
+	}
 	if positives != 30 {
 		t.Errorf("%d positives in 200 patients, want exactly 30 at prevalence 0.15", positives)
 	}
@@ -125,6 +133,9 @@ func TestIDsAndShape(t *testing.T) {
 		t.Errorf("first note id %s", ps[0].Notes[0].ID)
 	}
 }
+
+// icd9Shape is how readers tell an ICD-9 code from an ICD-10 code.
+var icd9Shape = regexp.MustCompile(`^(\d|E\d{3})`)
 
 // caseChecks says what the text of each case's evidence spans must match.
 var caseChecks = map[string]*regexp.Regexp{

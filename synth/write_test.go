@@ -282,6 +282,9 @@ var cohortConfig = Config{Patients: 60, Seed: 1, NotesMax: 12}
 // rewrite it after a deliberate change.
 func TestCommittedCohort(t *testing.T) {
 	if *update {
+		if err := os.RemoveAll(cohortDir); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := Write(context.Background(), cohortConfig, cohortDir,
 			WriteOptions{TXT: true}); err != nil {
 			t.Fatal(err)
