@@ -146,25 +146,34 @@ func readPredictions(paths []string) ([]eval.Method, error) {
 }
 
 // expandRunDirs replaces each run directory among paths by the prediction
-// files it holds: diagnoses.jsonl and rules.jsonl.
+// files it holds (diagnoses.jsonl and rules.jsonl), and drops a file given
+// twice, so that a run directory and one of its files can both be named.
 func expandRunDirs(paths []string) ([]string, error) {
 	var out []string
+	seen := map[string]bool{}
+	add := func(p string) {
+		if !seen[filepath.Clean(p)] {
+			seen[filepath.Clean(p)] = true
+			out = append(out, p)
+		}
+	}
 	for _, p := range paths {
 		st, err := os.Stat(p)
 		if err != nil {
 			return nil, err
 		}
 		if !st.IsDir() {
-			out = append(out, p)
+			add(p)
 			continue
 		}
-		n := len(out)
+		found := false
 		for _, name := range []string{diagnose.DiagnosesJSONL, diagnose.RulesJSONL} {
 			if _, err := os.Stat(filepath.Join(p, name)); err == nil {
-				out = append(out, filepath.Join(p, name))
+				add(filepath.Join(p, name))
+				found = true
 			}
 		}
-		if len(out) == n {
+		if !found {
 			return nil, fmt.Errorf("%s holds neither %s nor %s", p, diagnose.DiagnosesJSONL,
 				diagnose.RulesJSONL)
 		}
