@@ -534,3 +534,38 @@ func TestRunSplitsPromptsTooLongForTheModel(t *testing.T) {
 		t.Fatalf("diagnosis %+v, answers %+v", d, a)
 	}
 }
+
+// failingSink fails on its n-th write.
+type failingSink struct{ n, writes int }
+
+var errDiskFull = errors.New("disk full")
+
+func (f *failingSink) Write(*Result) error {
+	if f.writes++; f.writes == f.n {
+		return errDiskFull
+	}
+	return nil
+}
+
+func TestRunStopsOnSourceOrSinkError(t *testing.T) {
+	var cohort []phenorag.PatientSnippets
+	for i := range 40 {
+		cohort = append(cohort, patientWith(fmt.Sprint("p", i), fmt.Sprintf("Visit %d.", i)))
+	}
+	e := newEngine(t, &fakeLLM{slots: 2}, nil)
+	if _, err := e.Run(context.Background(), sliceSource(cohort...), &failingSink{n: 3}); !errors.Is(
+		err, errDiskFull) {
+		t.Errorf("sink error: Run returned %v", err)
+	}
+
+	errRead := errors.New("read failed")
+	src := func(ctx context.Context, fn func(phenorag.PatientSnippets) error) error {
+		if err := sliceSource(cohort[:5]...)(ctx, fn); err != nil {
+			return err
+		}
+		return errRead
+	}
+	if _, err := e.Run(context.Background(), src, &memSink{}); !errors.Is(err, errRead) {
+		t.Errorf("source error: Run returned %v", err)
+	}
+}
