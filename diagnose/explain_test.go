@@ -77,6 +77,25 @@ func explainRun(t *testing.T) (dir string, d phenorag.Diagnosis) {
 	return dir, d
 }
 
+func TestExplainReadsEveryRulesFile(t *testing.T) {
+	dir, _ := explainRun(t)
+	for _, m := range []string{MethodRules, MethodRulesNLP} {
+		name := "rules.jsonl"
+		if m == MethodRulesNLP {
+			name = "rules_nlp.jsonl"
+		}
+		writeJSONL(t, filepath.Join(dir, name), phenorag.Diagnosis{PatientID: "p1", Method: m,
+			Label: phenorag.Absent, Status: phenorag.StatusOK, Rationale: "no rule fired"})
+	}
+	x, err := LoadExplanation(dir, "p1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(x.Rules) != 2 || len(x.Missing) != 0 {
+		t.Errorf("rules %+v, missing %v", x.Rules, x.Missing)
+	}
+}
+
 func noteText(id string) (string, error) {
 	if id == "n1" {
 		return noteB, nil

@@ -77,7 +77,8 @@ type Explanation struct {
 	Answers  []RunAnswer
 	// Diagnosis is the final diagnosis, nil when diagnoses.jsonl lacks it.
 	Diagnosis *phenorag.Diagnosis
-	// Rules holds the rules baseline's diagnoses (rules.jsonl), if any.
+	// Rules holds the rules baseline's diagnoses (rules.jsonl and any other
+	// rules*.jsonl, such as rules_nlp.jsonl), if any.
 	Rules []phenorag.Diagnosis
 	// Missing names the run files that were not there.
 	Missing []string
@@ -126,14 +127,7 @@ func LoadExplanation(dir, patient string) (*Explanation, error) {
 				return errStop
 			})
 		}},
-		{RulesJSONL, func() error {
-			return eachLine(path(RulesJSONL), func(d phenorag.Diagnosis) error {
-				if d.PatientID == patient {
-					x.Rules = append(x.Rules, d)
-				}
-				return nil
-			})
-		}},
+		{RulesJSONL, func() error { return x.readRules(dir, patient) }},
 	}
 	for _, s := range steps {
 		if err := read(s.name, s.fn); err != nil {
@@ -144,4 +138,28 @@ func LoadExplanation(dir, patient string) (*Explanation, error) {
 		return nil, fmt.Errorf("run %s: patient %s: %w", dir, patient, ErrPatientNotFound)
 	}
 	return x, nil
+}
+
+// readRules reads the patient's diagnoses from every rules*.jsonl of dir; it
+// returns fs.ErrNotExist when there is none.
+func (x *Explanation) readRules(dir, patient string) error {
+	paths, err := filepath.Glob(filepath.Join(dir, "rules*.jsonl"))
+	if err != nil {
+		return err
+	}
+	if len(paths) == 0 {
+		return fs.ErrNotExist
+	}
+	for _, p := range paths {
+		err := eachLine(p, func(d phenorag.Diagnosis) error {
+			if d.PatientID == patient {
+				x.Rules = append(x.Rules, d)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
