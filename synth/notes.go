@@ -436,6 +436,13 @@ func (b *builder) echo() {
 	b.dec(e.tapse)
 	b.w(" cm\n")
 	b.rvsp(e)
+	b.echoFindings(e)
+	b.echoImpression(e)
+}
+
+// echoFindings writes the chamber and valve findings of an echo.
+func (b *builder) echoFindings(e *echoVals) {
+	r := b.p.r
 	b.header("FINDINGS:")
 	b.w("LEFT VENTRICLE: ")
 	b.w(lvText(e.ef))
@@ -460,6 +467,11 @@ func (b *builder) echo() {
 		b.w("Not well seen; no PR.")
 	}
 	b.w("\nPERICARDIUM: No effusion.\n")
+}
+
+// echoImpression writes the numbered impression of an echo.
+func (b *builder) echoImpression(e *echoVals) {
+	r := b.p.r
 	b.header("IMPRESSION:")
 	b.w("1. ")
 	b.w(lvText(e.ef))
