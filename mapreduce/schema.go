@@ -52,7 +52,12 @@ type reply struct {
 func parseReply(content string) (reply, error) {
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(strings.TrimSpace(content)), &raw); err != nil {
-		return reply{}, fmt.Errorf("%w: not a JSON object: %v", ErrSchema, err)
+		// Only the position: the error's own text may quote the answer.
+		var syn *json.SyntaxError
+		if errors.As(err, &syn) {
+			return reply{}, fmt.Errorf("%w: not valid JSON at byte %d", ErrSchema, syn.Offset)
+		}
+		return reply{}, fmt.Errorf("%w: not a JSON object", ErrSchema)
 	}
 	var r reply
 	var label string
