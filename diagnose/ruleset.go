@@ -68,6 +68,12 @@ func compileRule(r phenotype.Rule, defs []phenotype.Measurement) (compiledRule, 
 			return c, fmt.Errorf("%w: veto: no names", ErrRule)
 		}
 	}
+	err := c.compileKind(r, defs)
+	return c, err
+}
+
+// compileKind prepares the codes, measurement or drugs part of the rule.
+func (c *compiledRule) compileKind(r phenotype.Rule, defs []phenotype.Measurement) error {
 	switch {
 	case r.Codes != nil:
 		c.kind = phenorag.FactDiagnosis
@@ -76,7 +82,7 @@ func compileRule(r phenotype.Rule, defs []phenotype.Measurement) (compiledRule, 
 		c.exclude = normalizeCodes(r.Codes.Exclude)
 		c.minDates = max(r.Codes.MinDates, 1)
 		if len(c.icd10)+len(c.icd9) == 0 {
-			return c, fmt.Errorf("%w: codes: no icd10 or icd9 prefix", ErrRule)
+			return fmt.Errorf("%w: codes: no icd10 or icd9 prefix", ErrRule)
 		}
 	case r.Measurement != nil:
 		c.kind = phenorag.FactMeasurement
@@ -84,7 +90,7 @@ func compileRule(r phenotype.Rule, defs []phenotype.Measurement) (compiledRule, 
 		c.above = r.Measurement.Above
 		c.minCount = max(r.Measurement.MinCount, 1)
 		if len(c.names) == 0 {
-			return c, fmt.Errorf("%w: measurement: no names", ErrRule)
+			return fmt.Errorf("%w: measurement: no names", ErrRule)
 		}
 	default:
 		c.kind = phenorag.FactDrug
@@ -93,10 +99,10 @@ func compileRule(r phenotype.Rule, defs []phenotype.Measurement) (compiledRule, 
 		}
 		c.minDates = max(r.Drugs.MinDates, 1)
 		if len(c.drugs) == 0 {
-			return c, fmt.Errorf("%w: drugs: no names", ErrRule)
+			return fmt.Errorf("%w: drugs: no names", ErrRule)
 		}
 	}
-	return c, nil
+	return nil
 }
 
 // measurementNames maps each name, and the aliases of the definition's
