@@ -164,8 +164,8 @@ var caseChecks = map[string]*regexp.Regexp{
 }
 
 // phWords finds any naming of the disease, for patients who must have none.
-var phWords = regexp.MustCompile(`(?i)pulm\w*\s+(arterial\s+)?hyper|pulm htn|` +
-	`elevated pa pressure|\bPA?H\b|\bCTEPH\b|\bPHTN\b`)
+var phWords = regexp.MustCompile(`(?i:pulm\w*\s+(arterial\s+)?hyper|pulm htn|` +
+	`elevated pa pressure)|\bPA?H\b|\bCTEPH\b|\bPHTN\b`)
 
 // checkCohort checks the hard-case contract on a cohort given as patients.
 func checkCohort(t *testing.T, ps []Patient) {
@@ -234,10 +234,30 @@ func checkPatient(t *testing.T, p Patient, found map[string]int) {
 			}
 		}
 	}
+	if p.Gold.Label == phenorag.Absent {
+		checkNegativeWords(t, p)
+	}
 	if slices.Contains(p.Cases, CaseNeverCoded) {
 		for _, f := range p.Facts {
 			if f.Kind == phenorag.FactDiagnosis && isPHCode(f.Code) {
 				t.Errorf("never-coded patient %s has code %s", p.ID, f.Code)
+			}
+		}
+	}
+}
+
+// checkNegativeWords fails if a negative names the disease outside the
+// evidence spans of its hard cases: background text never does.
+func checkNegativeWords(t *testing.T, p Patient) {
+	t.Helper()
+	for _, n := range p.Notes {
+		for _, loc := range phWords.FindAllStringIndex(n.Text, -1) {
+			at := phenorag.Span{NoteID: n.ID, Start: loc[0], End: loc[1]}
+			if !slices.ContainsFunc(p.Gold.Evidence, func(s phenorag.Span) bool {
+				return s.Covers(at)
+			}) {
+				t.Errorf("negative %s names the disease outside its evidence: %q in note %s",
+					p.ID, n.Text[loc[0]:loc[1]], n.ID)
 			}
 		}
 	}
