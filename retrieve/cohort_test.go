@@ -67,12 +67,18 @@ func friendSpans(p synth.Patient) []phenorag.Span {
 // indexCohort builds an index of the patients' notes in dir.
 func indexCohort(tb testing.TB, dir string, ps []synth.Patient) *Index {
 	tb.Helper()
+	return indexCohortWith(tb, dir, ps, WriterOptions{})
+}
+
+// indexCohortWith builds an index of the patients' notes with opts.
+func indexCohortWith(tb testing.TB, dir string, ps []synth.Patient, opts WriterOptions) *Index {
+	tb.Helper()
 	ix, err := Create(dir)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	ctx := context.Background()
-	w := ix.NewWriter(WriterOptions{})
+	w := ix.NewWriter(opts)
 	for _, p := range ps {
 		for _, n := range p.Notes {
 			if _, err := w.Add(ctx, n); err != nil {

@@ -34,7 +34,7 @@ func parseIndexFlags(args []string) (indexFlags, error) {
 	fs.StringVar(&f.format, "format", "", "input `format` (default: told from each file)")
 	fs.StringVar(&f.rejects, "rejects", "", "CSV `file` of rejected rows (no note text)")
 	fs.IntVar(&f.batch, "batch", 0, "notes per index batch (0: 2000)")
-	fs.IntVar(&f.flights, "in-flight", 0, "batches indexed at once (0: 2)")
+	fs.IntVar(&f.flights, "in-flight", 0, "batches indexed at once while the next fills (0: 1)")
 	if err := parseFlags(fs, args); err != nil {
 		return f, err
 	}
