@@ -40,6 +40,7 @@ type runConfig struct {
 	patients           listFlag
 }
 
+// parseRunFlags reads and checks the flags of `phenorag run`.
 func parseRunFlags(args []string) (runConfig, error) {
 	var c runConfig
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
@@ -213,6 +214,9 @@ func openSource(c runConfig, def *phenotype.Definition) (
 		m := ix.Manifest()
 		in.Index, in.Holds = c.index, &m
 		src, total, closeFn = r.All, m.Patients, func() { ix.Close() }
+		if len(c.patients) > 0 {
+			return patientsOf(r, c.patients), len(c.patients), in, closeFn, nil
+		}
 	}
 	if len(c.patients) > 0 {
 		src, total = onlyPatients(src, c.patients), len(c.patients)
@@ -220,7 +224,24 @@ func openSource(c runConfig, def *phenotype.Definition) (
 	return src, total, in, closeFn, nil
 }
 
-// onlyPatients passes on only the patients with the given ids.
+// patientsOf retrieves only the given patients from an index.
+func patientsOf(r *retrieve.Retriever, ids []string) mapreduce.Source {
+	return func(ctx context.Context, fn func(phenorag.PatientSnippets) error) error {
+		for _, id := range ids {
+			ps, err := r.Patient(ctx, id)
+			if err != nil {
+				return fmt.Errorf("--patient %s: %w", id, err)
+			}
+			if err := fn(ps); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// onlyPatients passes on only the patients with the given ids from a
+// snippets file.
 func onlyPatients(src mapreduce.Source, ids []string) mapreduce.Source {
 	want := map[string]bool{}
 	for _, id := range ids {

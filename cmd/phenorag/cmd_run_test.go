@@ -275,4 +275,17 @@ func TestRunCommandFromIndex(t *testing.T) {
 	if !strings.Contains(string(cohort), "p1,2022-03-01") {
 		t.Errorf("cohort.csv:\n%s", cohort)
 	}
+
+	// --patient asks the index for those patients only.
+	subset := filepath.Join(dir, "subset")
+	code = mainCode([]string{"run", "--index", filepath.Join(dir, "index"), "--model", "stories",
+		"--ollama", srv.URL, "--out", subset, "--num-ctx", "2048", "--num-predict", "128",
+		"--phenotype", shortPrompts(t, dir), "--patient", "p3"}, &stdout, &stderr)
+	if code != exitOK {
+		t.Fatalf("subset exit %d: %s", code, stderr.String())
+	}
+	if ds, err := diagnose.ReadDiagnoses(filepath.Join(subset, "diagnoses.jsonl")); err != nil ||
+		len(ds) != 1 || ds[0].PatientID != "p3" {
+		t.Errorf("subset diagnoses %+v, %v", ds, err)
+	}
 }
