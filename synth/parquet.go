@@ -31,6 +31,13 @@ type parquetOut struct {
 }
 
 func createParquet(dir, rel string, schema *arrow.Schema) (*parquetOut, error) {
+	return createParquetAlloc(dir, rel, schema, memory.DefaultAllocator)
+}
+
+// createParquetAlloc is createParquet with the allocator of the record
+// builder and the writer, so tests can check that every buffer is released.
+func createParquetAlloc(dir, rel string, schema *arrow.Schema,
+	mem memory.Allocator) (*parquetOut, error) {
 	full := filepath.Join(dir, rel)
 	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
 		return nil, err
@@ -44,12 +51,13 @@ func createParquet(dir, rel string, schema *arrow.Schema) (*parquetOut, error) {
 		parquet.WithMaxRowGroupLength(rowGroupRows),
 		parquet.WithCreatedBy("phenorag synth"),
 	)
-	fw, err := pqarrow.NewFileWriter(schema, f, props, pqarrow.DefaultWriterProps())
+	fw, err := pqarrow.NewFileWriter(schema, f, props,
+		pqarrow.NewArrowWriterProperties(pqarrow.WithAllocator(mem)))
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("write %s: %w", rel, err)
 	}
-	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+	b := array.NewRecordBuilder(mem, schema)
 	return &parquetOut{rel: rel, fw: fw, b: b}, nil
 }
 

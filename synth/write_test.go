@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/apache/arrow/go/v17/arrow/array"
 	"github.com/apache/arrow/go/v17/arrow/memory"
@@ -368,4 +369,25 @@ func BenchmarkWrite(b *testing.B) {
 	sec := b.Elapsed().Seconds() / float64(b.N)
 	b.ReportMetric(float64(cfg.Patients)/sec, "patients/s")
 	b.ReportMetric(float64(m.NoteBytes)/sec/1e6, "note-MB/s")
+}
+
+func TestParquetReleasesMemory(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	o, err := createParquetAlloc(t.TempDir(), "notes.parquet", notesSchema, mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range batchRows + 10 {
+		if err := o.row(strconv.Itoa(i), "p", date(time.Unix(0, 0)), "t", "t",
+			"text"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := o.close(); err != nil {
+		t.Fatal(err)
+	}
+	if o.rows() != batchRows+10 {
+		t.Fatalf("%d rows", o.rows())
+	}
 }
