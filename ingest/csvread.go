@@ -39,7 +39,7 @@ type csvFault struct{ reason string }
 func (f *csvFault) Error() string { return f.reason }
 
 func newCSVReader(r io.Reader, comma byte) *csvReader {
-	return newCSVReaderSize(r, comma, 1<<20)
+	return newCSVReaderSize(r, comma, 4<<20)
 }
 
 // newCSVReaderSize reads through a buffer of size bytes; records longer

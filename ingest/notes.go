@@ -49,7 +49,8 @@ var mimicNoteTypes = map[string]string{
 // from one goroutine, in file order. A path is a file, a folder of .txt
 // notes, or a MIMIC-IV or OMOP folder in which the note tables are found by
 // name. A note whose id was seen before with the same text is skipped and
-// counted as a duplicate; with different text it is rejected.
+// counted as a duplicate; with different text it is rejected. The index.csv
+// of a .txt folder, which dates and types its notes, is held in memory.
 //
 // The error is nil when every file was read to its end, even if rows were
 // rejected (see the Summary); otherwise it names the file that could not be
