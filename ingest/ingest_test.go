@@ -326,3 +326,26 @@ func TestReadNotesCancelled(t *testing.T) {
 		t.Errorf("error %v, want context.Canceled", err)
 	}
 }
+
+func TestFileSummaryReconciles(t *testing.T) {
+	tests := []struct {
+		fs   FileSummary
+		want bool
+	}{
+		{FileSummary{}, true},
+		{FileSummary{Read: 10, Accepted: 6, Rejected: 3, Duplicates: 1, Empty: 2}, true},
+		{FileSummary{Read: 10, Accepted: 6, Rejected: 3}, false},
+		{FileSummary{Read: 9, Accepted: 6, Rejected: 3, Duplicates: 1}, false},
+	}
+	for _, tt := range tests {
+		if got := tt.fs.Reconciles(); got != tt.want {
+			t.Errorf("%+v.Reconciles() = %v, want %v", tt.fs, got, tt.want)
+		}
+	}
+	sum := Summary{Files: []FileSummary{tests[1].fs, {Read: 2, Accepted: 2}}}
+	want := FileSummary{Path: "total", Read: 12, Accepted: 8, Rejected: 3, Duplicates: 1,
+		Empty: 2}
+	if got := sum.Totals(); got != want {
+		t.Errorf("Totals() = %+v, want %+v", got, want)
+	}
+}
