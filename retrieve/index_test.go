@@ -123,3 +123,49 @@ func TestIndexReopenAndExtend(t *testing.T) {
 		t.Errorf("p1 notes = %+v, %v", notes, err)
 	}
 }
+
+func TestInterruptedWriteKeepsCountsTrue(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "ix")
+	ix, err := Create(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bg := context.Background()
+	w := ix.NewWriter(WriterOptions{BatchSize: 2})
+	for _, n := range fixture[:5] { // two full batches and one pending
+		if _, err := w.Add(bg, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cancelled, cancel := context.WithCancel(bg)
+	cancel()
+	if err := w.Close(cancelled); !errors.Is(err, context.Canceled) {
+		t.Fatalf("close with a cancelled context = %v, want context.Canceled", err)
+	}
+	ix.Close()
+
+	ix, err = Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	docs, _ := ix.idx.DocCount()
+	if m := ix.Manifest(); m.Notes != int(docs) || m.Notes != 4 {
+		t.Fatalf("manifest says %d notes, index holds %d, want 4", m.Notes, docs)
+	}
+	w = ix.NewWriter(WriterOptions{})
+	added := 0
+	for _, n := range fixture {
+		if out, _ := w.Add(bg, n); out == Added {
+			added++
+		}
+	}
+	if err := w.Close(bg); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := ix.PatientStats("p2")
+	if added != 3 || ix.Manifest().Notes != len(fixture) || st.Notes != 2 {
+		t.Errorf("rerun added %d (want 3), manifest %d notes (want %d), p2 %d notes (want 2)",
+			added, ix.Manifest().Notes, len(fixture), st.Notes)
+	}
+}

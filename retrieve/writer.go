@@ -49,9 +49,15 @@ type Writer struct {
 	checkIx bool              // the index held notes before: look each id up
 	seen    map[string]uint64 // text digests of ids added by this writer
 	batch   *bleve.Batch
+	counts  batchCounts // what batch adds to the patient table
 	g       *errgroup.Group
 	files   []FileEntry
 }
+
+// batchCounts is what one batch adds to the patient table and manifest; it
+// is merged in only once the batch is indexed, so an interrupted run never
+// records notes the index does not hold.
+type batchCounts map[string]PatientStats
 
 // NewWriter returns a writer that adds notes to ix.
 func (ix *Index) NewWriter(opts WriterOptions) *Writer {
@@ -66,7 +72,7 @@ func (ix *Index) NewWriter(opts WriterOptions) *Writer {
 	n, _ := ix.idx.DocCount()
 	return &Writer{
 		ix: ix, opts: opts, checkIx: n > 0, seen: map[string]uint64{},
-		batch: ix.idx.NewBatch(), g: g,
+		batch: ix.idx.NewBatch(), counts: batchCounts{}, g: g,
 	}
 }
 
@@ -88,7 +94,10 @@ func (w *Writer) Add(ctx context.Context, n phenorag.Note) (Outcome, error) {
 	if err := w.batch.Index(n.ID, noteDoc(n, sum)); err != nil {
 		return Added, fmt.Errorf("note %s: %w", n.ID, err)
 	}
-	w.count(n)
+	p := w.counts[n.PatientID]
+	p.Notes++
+	p.TextBytes += len(n.Text)
+	w.counts[n.PatientID] = p
 	if w.batch.Size() >= w.opts.BatchSize {
 		return Added, w.flush(ctx)
 	}
@@ -137,17 +146,18 @@ func (w *Writer) storedDigest(id string) (uint64, bool, error) {
 	return sum, true, nil
 }
 
-// count adds n to the patient table and manifest.
-func (w *Writer) count(n phenorag.Note) {
-	ix := w.ix
+// merge adds an indexed batch's counts to the patient table and manifest.
+func (ix *Index) merge(c batchCounts) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	p := ix.patients[n.PatientID]
-	p.Notes++
-	p.TextBytes += len(n.Text)
-	ix.patients[n.PatientID] = p
-	ix.manifest.Notes++
-	ix.manifest.TextBytes += int64(len(n.Text))
+	for id, d := range c {
+		p := ix.patients[id]
+		p.Notes += d.Notes
+		p.TextBytes += d.TextBytes
+		ix.patients[id] = p
+		ix.manifest.Notes += d.Notes
+		ix.manifest.TextBytes += int64(d.TextBytes)
+	}
 }
 
 // flush hands the current batch to a background indexer.
@@ -155,8 +165,8 @@ func (w *Writer) flush(ctx context.Context) error {
 	if w.batch.Size() == 0 {
 		return nil
 	}
-	b := w.batch
-	w.batch = w.ix.idx.NewBatch()
+	b, counts := w.batch, w.counts
+	w.batch, w.counts = w.ix.idx.NewBatch(), batchCounts{}
 	w.g.Go(func() error {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -164,6 +174,7 @@ func (w *Writer) flush(ctx context.Context) error {
 		if err := w.ix.idx.Batch(b); err != nil {
 			return fmt.Errorf("index batch: %w", err)
 		}
+		w.ix.merge(counts)
 		return nil
 	})
 	return nil
@@ -178,11 +189,13 @@ func (w *Writer) RecordFile(f FileEntry) {
 }
 
 // Close indexes the last batch, waits for every batch, and saves the
-// manifest and patient table.
+// manifest and patient table. After a failed batch or a cancelled ctx it
+// still saves the counts of the batches that were indexed, so that a rerun
+// adds the rest, but records no files.
 func (w *Writer) Close(ctx context.Context) error {
 	flushErr := w.flush(ctx)
 	if err := errors.Join(flushErr, w.g.Wait()); err != nil {
-		return err
+		return errors.Join(err, w.ix.save())
 	}
 	ix := w.ix
 	ix.mu.Lock()
