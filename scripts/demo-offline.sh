@@ -10,4 +10,4 @@ trap 'kill "$(cat "$state/ollama.pid")" 2>/dev/null || true; rm -rf "$state"' EX
 url=$("$root/scripts/ollama-serve.sh" "$bin" "$gguf" "$state")
 echo "demo: private Ollama at $url, model stories (tiny test model)" >&2
 "$root/bin/phenorag" demo --out "$out" --ollama "$url" --model stories \
-  --num-thread 1 --num-predict 160 --num-ctx 2048
+  --num-thread 1 --num-predict 160 --num-ctx 2048 --bytes-per-token 1.5

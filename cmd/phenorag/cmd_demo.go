@@ -24,6 +24,7 @@ type demoConfig struct {
 	reduce                     string
 	numCtx, numPredict         int
 	numThread                  int
+	bytesPerToken              float64
 	quiet                      bool
 }
 
@@ -42,6 +43,8 @@ func parseDemoFlags(args []string) (demoConfig, error) {
 	fs.IntVar(&c.numCtx, "num-ctx", 0, "model context window in tokens (0: run's default)")
 	fs.IntVar(&c.numPredict, "num-predict", 0, "most tokens per answer (0: run's default)")
 	fs.IntVar(&c.numThread, "num-thread", 0, "CPU threads the server uses (0: its choice)")
+	fs.Float64Var(&c.bytesPerToken, "bytes-per-token", 0,
+		"bytes of text per token assumed when packing (0: run's default)")
 	fs.BoolVar(&c.quiet, "quiet", false, "no progress bar")
 	if err := parseFlags(fs, args); err != nil {
 		return c, err
@@ -120,6 +123,9 @@ func (c demoConfig) runArgs(snippets, out string) []string {
 	}
 	if c.quiet {
 		args = append(args, "--quiet")
+	}
+	if c.bytesPerToken > 0 {
+		args = append(args, "--bytes-per-token", strconv.FormatFloat(c.bytesPerToken, 'g', -1, 64))
 	}
 	for flag, v := range map[string]int{
 		"--num-ctx": c.numCtx, "--num-predict": c.numPredict, "--num-thread": c.numThread} {
