@@ -170,20 +170,64 @@ func (b *Baseline) Len() int {
 func (b *Baseline) Diagnoses() []phenorag.Diagnosis {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	out := make([]phenorag.Diagnosis, 0, len(b.patients))
+	for _, id := range b.ids() {
+		d, _ := b.diagnose(id, b.patients[id])
+		out = append(out, d)
+	}
+	return out
+}
+
+// Cohort returns the OMOP CDM COHORT rows of the patients the rules label
+// present: from the first to the last date of the evidence that fired a
+// rule. Patients whose evidence is all undated are returned apart.
+func (b *Baseline) Cohort(cohortID int) (rows []CohortRow, undated []string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if cohortID == 0 {
+		cohortID = 1
+	}
+	for _, id := range b.ids() {
+		d, p := b.diagnose(id, b.patients[id])
+		switch {
+		case d.Label != phenorag.Present:
+		case p.start.IsZero():
+			undated = append(undated, id)
+		default:
+			rows = append(rows, CohortRow{cohortID, id, p.start, p.end})
+		}
+	}
+	return rows, undated
+}
+
+// ids returns the patients seen, sorted; b.mu must be held.
+func (b *Baseline) ids() []string {
 	ids := make([]string, 0, len(b.patients))
 	for id := range b.patients {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
-	out := make([]phenorag.Diagnosis, 0, len(ids))
-	for _, id := range ids {
-		out = append(out, b.diagnose(id, b.patients[id]))
+	return ids
+}
+
+// period is the span of dates of a patient's firing evidence; zero when
+// none is dated.
+type period struct{ start, end time.Time }
+
+func (p *period) add(t time.Time) {
+	if t.IsZero() {
+		return
 	}
-	return out
+	if p.start.IsZero() || t.Before(p.start) {
+		p.start = t
+	}
+	if t.After(p.end) {
+		p.end = t
+	}
 }
 
 // diagnose decides one patient; b.mu must be held.
-func (b *Baseline) diagnose(id string, st *patientState) phenorag.Diagnosis {
+func (b *Baseline) diagnose(id string, st *patientState) (phenorag.Diagnosis, period) {
 	d := phenorag.Diagnosis{
 		PatientID:  id,
 		Method:     b.method,
@@ -191,15 +235,19 @@ func (b *Baseline) diagnose(id string, st *patientState) phenorag.Diagnosis {
 		Confidence: 1,
 		Status:     phenorag.StatusOK,
 	}
+	var p period
 	var why, vetoed []string
 	for i, r := range b.rules {
 		rs := st.rules[i]
 		rs.veto = st.vetoFor(i)
-		fired, reason := r.fired(&rs)
+		fired, reason, dates := r.fired(&rs)
 		switch {
 		case fired:
 			d.Rules = append(d.Rules, r.name)
 			why = append(why, r.name+": "+reason)
+			for _, t := range dates {
+				p.add(t)
+			}
 		case reason != "":
 			vetoed = append(vetoed, r.name+": "+reason)
 		}
@@ -209,6 +257,9 @@ func (b *Baseline) diagnose(id string, st *patientState) phenorag.Diagnosis {
 			d.Rules = append(d.Rules, RuleNLP)
 			why = append(why, RuleNLP+": "+reason)
 			d.Evidence = ev
+			for _, e := range ev {
+				p.add(e.NoteDate)
+			}
 		}
 	}
 	if len(d.Rules) > 0 {
@@ -220,5 +271,5 @@ func (b *Baseline) diagnose(id string, st *patientState) phenorag.Diagnosis {
 	if len(vetoed) > 0 {
 		d.Rationale += "; vetoed " + strings.Join(vetoed, "; ")
 	}
-	return d
+	return d, p
 }

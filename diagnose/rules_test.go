@@ -185,6 +185,25 @@ func TestBaselineVetoIsExplained(t *testing.T) {
 	}
 }
 
+func TestBaselineCohort(t *testing.T) {
+	b, err := NewBaseline(openPH(t), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.AddFact(code("a", "ICD10", "I27.0", "2021-03-04"))
+	b.AddFact(code("a", "ICD10", "I27.0", "2021-01-02"))
+	b.AddFact(meas("a", "RVSP", 62, "2021-02-02"))
+	b.AddFact(meas("a", "RVSP", 30, "2023-02-02")) // normal: not evidence
+	b.AddFact(phenorag.Fact{PatientID: "b", Kind: phenorag.FactMeasurement, Name: "mPAP",
+		Value: 30, HasValue: true})
+	b.AddFact(meas("c", "RVSP", 30, "2023-02-02"))
+	rows, undated := b.Cohort(5)
+	want := []CohortRow{{5, "a", day("2021-01-02"), day("2021-03-04")}}
+	if !reflect.DeepEqual(rows, want) || !reflect.DeepEqual(undated, []string{"b"}) {
+		t.Errorf("got %+v undated %v, want %+v and [b]", rows, undated, want)
+	}
+}
+
 func TestBaselineDrugRuleWhenEnabled(t *testing.T) {
 	def := openPH(t)
 	for i := range def.Rules.Any {

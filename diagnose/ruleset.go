@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/phenorag/phenorag"
@@ -257,10 +258,11 @@ func (c *compiledRule) addVeto(st *ruleState, f phenorag.Fact) {
 
 const dateLayout = "2006-01-02"
 
-// fired reports whether the rule fired for st, and why. Evidence dated on
-// or before a normal result of the veto test is superseded by it; when that
-// alone keeps the rule from firing, fired is false and reason says so.
-func (c *compiledRule) fired(st *ruleState) (fired bool, reason string) {
+// fired reports whether the rule fired for st, why, and the dates of the
+// evidence that fired it. Evidence dated on or before a normal result of the
+// veto test is superseded by it; when that alone keeps the rule from firing,
+// fired is false and reason says so.
+func (c *compiledRule) fired(st *ruleState) (fired bool, reason string, dates []time.Time) {
 	cut := ""
 	if !st.veto.date.IsZero() {
 		cut = st.veto.date.Format(dateLayout)
@@ -272,30 +274,37 @@ func (c *compiledRule) fired(st *ruleState) (fired bool, reason string) {
 		for _, v := range st.values {
 			if v.date.IsZero() || v.date.Format(dateLayout) > cut {
 				vs = append(vs, v)
+				if !v.date.IsZero() {
+					dates = append(dates, v.date)
+				}
 			}
 		}
 		if len(vs) >= c.minCount {
-			return true, valuesReason(vs, c.above)
+			return true, valuesReason(vs, c.above), dates
 		}
 		all, kept = len(st.values), len(vs)
 	default:
-		var dates []string
+		var days []string
 		for d := range st.dates {
 			if d > cut {
-				dates = append(dates, d)
+				days = append(days, d)
 			}
 		}
-		if len(dates) >= c.minDates {
-			sort.Strings(dates)
-			return true, fmt.Sprintf("on %d dates (%s)", len(dates), listShort(dates))
+		if len(days) >= c.minDates {
+			sort.Strings(days)
+			for _, d := range days {
+				t, _ := time.Parse(dateLayout, d)
+				dates = append(dates, t)
+			}
+			return true, fmt.Sprintf("on %d dates (%s)", len(days), listShort(days)), dates
 		}
-		all, kept = len(st.dates), len(dates)
+		all, kept = len(st.dates), len(days)
 	}
 	if kept < all && all >= max(c.minCount, c.minDates) {
 		return false, fmt.Sprintf("superseded by a normal result (%s on %s)",
-			strconv.FormatFloat(st.veto.value, 'g', -1, 64), cut)
+			strconv.FormatFloat(st.veto.value, 'g', -1, 64), cut), nil
 	}
-	return false, ""
+	return false, "", nil
 }
 
 // valuesReason lists the values above the threshold, earliest first.

@@ -19,7 +19,8 @@ import (
 type rulesFlags struct {
 	facts                                 listFlag
 	snippets, index, phenotype, out, rejs string
-	format                                string
+	format, cohort                        string
+	cohortID                              int
 	nlp                                   bool
 }
 
@@ -39,6 +40,9 @@ func parseRulesFlags(args []string) (rulesFlags, error) {
 	fs.StringVar(&f.out, "out", "", "rules.jsonl `file` to write, one diagnosis per patient")
 	fs.StringVar(&f.rejs, "rejects", "", "CSV `file` of rejected fact rows")
 	fs.StringVar(&f.format, "format", "", "fact input `format` (default: detected)")
+	fs.StringVar(&f.cohort, "cohort", "", "also write the present patients as an OMOP "+
+		"COHORT table to this CSV `file` (dates of the evidence that fired)")
+	fs.IntVar(&f.cohortID, "cohort-id", 1, "cohort_definition_id of --cohort")
 	fs.BoolVar(&f.nlp, "nlp", false, "also count affirmed mentions and abnormal note "+
 		"measurements (method rules+nlp; needs --snippets)")
 	if err := parseFlags(fs, args); err != nil {
@@ -81,6 +85,16 @@ func runRules(ctx context.Context, e *env, args []string) error {
 	ds := b.Diagnoses()
 	if err := diagnose.WriteJSONL(f.out, ds); err != nil {
 		return err
+	}
+	if f.cohort != "" {
+		rows, undated := b.Cohort(f.cohortID)
+		if err := diagnose.WriteCohort(f.cohort, rows); err != nil {
+			return err
+		}
+		if len(undated) > 0 {
+			e.log.Warn("present patients left out of the cohort: no dated evidence",
+				"patients", len(undated))
+		}
 	}
 	if err := writeRulesSummary(e.stdout, b, ds, f.out); err != nil {
 		return err

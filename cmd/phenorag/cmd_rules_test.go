@@ -73,9 +73,15 @@ func TestRulesEvalExplainCommands(t *testing.T) {
 	facts := p("diagnoses.csv") + "," + p("measurements.csv")
 
 	code, out, errs := run(t, "rules", "--facts", facts, "--snippets", p("snippets.jsonl"),
-		"--out", p(diagnose.RulesJSONL))
+		"--out", p(diagnose.RulesJSONL), "--cohort", p("cohort.csv"), "--cohort-id", "9")
 	if code != exitOK {
 		t.Fatalf("rules: exit %d\n%s", code, errs)
+	}
+	cohort, _ := os.ReadFile(p("cohort.csv"))
+	wantCohort := "cohort_definition_id,subject_id,cohort_start_date,cohort_end_date\n" +
+		"9,p1,2021-01-02,2021-04-05\n9,p2,2021-02-03,2021-02-03\n"
+	if string(cohort) != wantCohort {
+		t.Errorf("cohort.csv:\n%s\nwant\n%s", cohort, wantCohort)
 	}
 	if !strings.Contains(out, "rules: 5 patients, 2 present, 3 absent") {
 		t.Errorf("rules summary:\n%s", out)
