@@ -268,11 +268,11 @@ func isPHCode(code string) bool {
 }
 
 func TestCases(t *testing.T) {
-	checkCohort(t, collect(t, Config{Patients: 400, Seed: 11, NotesMax: 30}))
+	checkCohort(t, collect(t, Config{Patients: 300, Seed: 11, NotesMax: 20}))
 }
 
 func TestNoteCountSkew(t *testing.T) {
-	ps := collect(t, Config{Patients: 2000, Seed: 5})
+	ps := collect(t, Config{Patients: 1000, Seed: 5})
 	var counts []int
 	total := 0
 	for _, p := range ps {
