@@ -14,8 +14,8 @@ import (
 	"github.com/phenorag/phenorag/retrieve"
 )
 
-// runCLI runs phenorag with args and returns its exit code, stdout and stderr.
-func runCLI(t *testing.T, args ...string) (int, string, string) {
+// runRetrieveCLI runs phenorag with args and returns its exit code, stdout and stderr.
+func runRetrieveCLI(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	code := mainCode(args, &out, &errb)
@@ -28,11 +28,11 @@ func TestIndexAndRetrieveCommands(t *testing.T) {
 	notes := filepath.Join(cohort, "csv", "notes.csv")
 	index := filepath.Join(dir, "index")
 
-	if code, _, stderr := runCLI(t, "index", "--notes", notes, "--index", index); code != exitOK {
+	if code, _, stderr := runRetrieveCLI(t, "index", "--notes", notes, "--index", index); code != exitOK {
 		t.Fatalf("index: exit %d: %s", code, stderr)
 	}
 	// A second run over the same file adds nothing, and says so.
-	code, _, stderr := runCLI(t, "index", "--notes", notes, "--index", index)
+	code, _, stderr := runRetrieveCLI(t, "index", "--notes", notes, "--index", index)
 	if code != exitOK || !strings.Contains(stderr, "accepted=0") {
 		t.Fatalf("re-index: exit %d: %s", code, stderr)
 	}
@@ -49,7 +49,7 @@ func TestIndexAndRetrieveCommands(t *testing.T) {
 	}
 
 	out := filepath.Join(dir, "snippets.jsonl")
-	code, stdout, stderr := runCLI(t, "retrieve", "--index", index, "--out", out,
+	code, stdout, stderr := runRetrieveCLI(t, "retrieve", "--index", index, "--out", out,
 		"--eval", filepath.Join(cohort, "gold"))
 	if code != exitOK {
 		t.Fatalf("retrieve: exit %d: %s", code, stderr)
@@ -73,7 +73,7 @@ func TestRetrieveUsage(t *testing.T) {
 		{"index", "--index", "x"},
 		{"index", "--notes", "x"},
 	} {
-		if code, _, _ := runCLI(t, args...); code != exitUsage {
+		if code, _, _ := runRetrieveCLI(t, args...); code != exitUsage {
 			t.Errorf("%v: exit %d, want %d", args, code, exitUsage)
 		}
 	}
