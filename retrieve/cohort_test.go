@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"sync"
@@ -154,6 +155,19 @@ func TestCohortEvidenceRecall(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := evaluate(t, r, ps)
+	cut, err := NewCutter(def, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range ps[:40] { // the index must find what a scan of every note finds
+		got, err := r.Patient(context.Background(), p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := cut.Patient(p.ID, p.Notes); !reflect.DeepEqual(got, want) {
+			t.Errorf("patient %s: the index and a scan disagree:\n%+v\n%+v", p.ID, got, want)
+		}
+	}
 	med, p90, total := e.PromptShare()
 	t.Logf("evidence recall %.4f (%d/%d), false-friend mentions %d (of %d spans), "+
 		"prompt share median %.3f p90 %.3f total %.3f", e.Recall(), e.Covered,
