@@ -221,6 +221,9 @@ var negatedEcho = []string{
 }
 
 var negatedForms = []string{
+	"echo 2 months ago with normal RV and no pulmonary hypertension.",
+	"no history of pulmonary hypertension or PE per patient and records.",
+	"recent TTE without PH, LVEF preserved.",
 	"no evidence of pulmonary hypertension on recent TTE.",
 	"TTE without evidence of pulmonary hypertension; RV normal.",
 	"echo negative for PH.",
@@ -236,6 +239,9 @@ func (p *plan) hypothetical() {
 }
 
 var hypotheticalForms = []string{
+	"pending RHC to evaluate for pulmonary hypertension.",
+	"referred to PH clinic for evaluation of possible PAH.",
+	"? pulm HTN - will get echo before next visit.",
 	"TTE to evaluate for PH.",
 	"r/o PH - echo ordered.",
 	"RHC pending to assess for pulmonary hypertension.",
@@ -257,6 +263,7 @@ func (p *plan) historical() {
 }
 
 var historicalForms = []string{
+	"Drug-induced PAH on dasatinib (%d), resolved after the drug was stopped",
 	"History of pulmonary hypertension during pregnancy (%d), resolved postpartum",
 	"Remote pulmonary hypertension attributed to untreated OSA (%d), resolved on CPAP",
 	"Prior PAH diagnosis at an outside hospital in %d, later revised; normal echo since",
@@ -268,6 +275,7 @@ func (p *plan) familyHistory() {
 }
 
 var familyForms = []string{
+	"FHx: mother - PAH (deceased), father - CAD.",
 	"Mother had PAH, died at 52.",
 	"Sister with idiopathic pulmonary arterial hypertension on IV epoprostenol.",
 	"Father: pulmonary hypertension, COPD, died at 70.",
@@ -287,6 +295,8 @@ func (p *plan) uncertain() {
 }
 
 var uncertainForms = []string{
+	"Suspect mild pulmonary hypertension; correlate clinically.",
+	"Probable mild PH, estimate limited by a weak TR jet.",
 	"Possible mild pulmonary hypertension.",
 	"Borderline elevated RVSP; mild pulmonary hypertension cannot be excluded.",
 	"Possible mild PH, suggest clinical correlation.",
@@ -366,6 +376,7 @@ func (p *plan) workupCode() {
 }
 
 var workupForms = []string{
+	"Pulmonary hypertension excluded: normal mPAP and PVR.",
 	"No pulmonary hypertension. Normal PVR and wedge pressure.",
 	"Normal right heart pressures; pulmonary hypertension ruled out.",
 	"Normal hemodynamics, no evidence of pulmonary hypertension.",
