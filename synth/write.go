@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/apache/arrow/go/v17/arrow"
+	"golang.org/x/sync/errgroup"
+
 	"github.com/phenorag/phenorag"
 )
 
@@ -66,17 +68,11 @@ func Write(ctx context.Context, cfg Config, dir string, opts WriteOptions) (Mani
 	}
 	m := Manifest{Seed: cfg.Seed, Patients: cfg.Patients, Prevalence: cfg.Prevalence,
 		NotesMin: cfg.NotesMin, NotesMax: cfg.NotesMax, Cases: map[string]int{}}
-	done := 0
-	err = Generate(ctx, cfg, func(p Patient) error {
+	err = w.stream(ctx, cfg, func(p Patient, done int) {
 		m.count(p)
-		done++
-		if err := w.patient(p); err != nil {
-			return err
-		}
 		if opts.Progress != nil {
 			opts.Progress(done)
 		}
-		return nil
 	})
 	if cerr := w.close(); err == nil {
 		err = cerr
@@ -236,12 +232,49 @@ func (w *cohortWriter) counts(dir string) ([]FileCount, error) {
 	return out, nil
 }
 
-// patient writes one patient to every file.
-func (w *cohortWriter) patient(p Patient) error {
+// stream generates the patients and writes them with two writers running
+// side by side, one for the plain note files and one for everything else;
+// each file is still written by one goroutine, in patient order, so the
+// bytes do not depend on scheduling. seen is called once per patient, in
+// order, by the generating goroutine.
+func (w *cohortWriter) stream(ctx context.Context, cfg Config,
+	seen func(p Patient, done int)) error {
+	g, ctx := errgroup.WithContext(ctx)
+	chans := [2]chan Patient{make(chan Patient, 32), make(chan Patient, 32)}
+	for i, write := range [2]func(Patient) error{w.notes, w.rest} {
+		g.Go(func() error {
+			for p := range chans[i] {
+				if err := write(p); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	g.Go(func() error {
+		defer close(chans[0])
+		defer close(chans[1])
+		done := 0
+		return Generate(ctx, cfg, func(p Patient) error {
+			for _, c := range chans {
+				select {
+				case c <- p:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			}
+			done++
+			seen(p, done)
+			return nil
+		})
+	})
+	return g.Wait()
+}
+
+// rest writes one patient to every file but the plain note files.
+func (w *cohortWriter) rest(p Patient) error {
 	w.visitDates, w.visits = w.admissionsOf(p)
-	for _, step := range []func(Patient) error{
-		w.notes, w.facts, w.mimic, w.omop, w.txt, w.gold,
-	} {
+	for _, step := range []func(Patient) error{w.facts, w.mimic, w.omop, w.txt, w.gold} {
 		if err := step(p); err != nil {
 			return err
 		}
