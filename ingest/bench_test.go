@@ -295,7 +295,7 @@ func childPeakRSS(b *testing.B, path string) int64 {
 // ten times larger input, CSV and Parquet, each in a child process: 20 and
 // 200 MB of note text, or PHENORAG_BENCH_MB and ten times that (100 gives
 // the 100 MB vs 1 GB comparison). Streaming keeps the ratio near 1; only
-// the note-id set grows, by 16 bytes a note.
+// the note-id set grows, by 12 bytes a slot.
 func BenchmarkReadNotesMemory(b *testing.B) {
 	small := benchMB(b, 20)
 	dir := b.TempDir()

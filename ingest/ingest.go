@@ -5,8 +5,8 @@
 //
 // Everything is streamed: a reader holds one row (or one Parquet record
 // batch) at a time, plus, for notes, a compact set of the note ids seen so
-// far (8 bytes of id hash and 8 bytes of text hash per note) to find
-// duplicates. Note text is passed on byte for byte as stored; derived,
+// far (8 bytes of id hash and 4 bytes of text hash per note, in a table at
+// most three quarters full) to find duplicates. Note text is passed on byte for byte as stored; derived,
 // normalised views are separate functions that map back to the original
 // offsets.
 //

@@ -65,8 +65,7 @@ func ReadNotes(ctx context.Context, paths []string, opts Options,
 	if err := checkColumns(opts.Columns); err != nil {
 		return sum, err
 	}
-	r := &noteReader{session: s, fn: fn, seen: make(map[uint64]uint64),
-		seed: maphash.MakeSeed()}
+	r := &noteReader{session: s, fn: fn, seed: maphash.MakeSeed()}
 	if opts.PatientPattern != "" {
 		if r.pattern, err = compilePatientPattern(opts.PatientPattern); err != nil {
 			return sum, err
@@ -136,10 +135,10 @@ type noteReader struct {
 	fn      func(phenorag.Note) error
 	pattern *regexp.Regexp
 	seed    maphash.Seed
-	// seen maps the hash of each note id read to the hash of its text. A
-	// collision of two 64-bit id hashes, which would make two notes look
-	// like one, is vanishingly unlikely below billions of notes.
-	seen map[uint64]uint64
+	// seen holds a hash of each note id read and of its text. A collision
+	// of two 64-bit id hashes, which would make two notes look like one, is
+	// vanishingly unlikely below billions of notes.
+	seen noteSet
 }
 
 func (r *noteReader) read(ctx context.Context, src source) (FileSummary, error) {
@@ -230,14 +229,14 @@ func buildNote(vals []string, ok []bool, mimic bool) (phenorag.Note, error) {
 
 // accept checks a note against those seen before and passes it on.
 func (r *noteReader) accept(n phenorag.Note, fs *FileSummary) error {
-	id, text := maphash.String(r.seed, n.ID), maphash.String(r.seed, n.Text)
-	if prev, seen := r.seen[id]; seen {
+	id, text := maphash.String(r.seed, n.ID), uint32(maphash.String(r.seed, n.Text))
+	if prev, seen := r.seen.lookup(id); seen {
 		if prev == text {
 			return errDuplicate
 		}
 		return rowErr("note_id", ErrConflictingNote, "")
 	}
-	r.seen[id] = text
+	r.seen.add(id, text)
 	if strings.TrimSpace(n.Text) == "" {
 		fs.Empty++
 	}
