@@ -24,11 +24,27 @@ type ExplainOptions struct {
 	Bold bool
 }
 
-func (o ExplainOptions) marks() (string, string) {
+// mark is a span of note text shown marked, with its opening and closing
+// marks.
+type mark struct {
+	start, end  int
+	open, close string
+}
+
+// matched marks text a definition term or measurement matched: »…« or bold.
+func (o ExplainOptions) matched(start, end int) mark {
 	if o.Bold {
-		return "\x1b[1m", "\x1b[0m"
+		return mark{start, end, "\x1b[1m", "\x1b[22m"}
 	}
-	return "»", "«"
+	return mark{start, end, "»", "«"}
+}
+
+// quoted marks text an answer quoted: ⟦…⟧ or underlined.
+func (o ExplainOptions) quoted(start, end int) mark {
+	if o.Bold {
+		return mark{start, end, "\x1b[4m", "\x1b[24m"}
+	}
+	return mark{start, end, "⟦", "⟧"}
 }
 
 // Write shows the explanation: the snippets within their notes with the
@@ -58,6 +74,10 @@ func (x *Explanation) writeSnippets(b *strings.Builder, opts ExplainOptions) {
 		return
 	}
 	fmt.Fprintf(b, "\n== snippets: %d (patient has %d notes) ==\n", len(ps.Snippets), ps.Notes)
+	quotes := x.quoteSpans()
+	m, q := opts.matched(0, 0), opts.quoted(0, 0)
+	fmt.Fprintf(b, "%smatched%s by the definition, %squoted%s by an answer or the diagnosis\n",
+		m.open, m.close, q.open, q.close)
 	for i, s := range ps.Snippets {
 		fmt.Fprintf(b, "\n[%d] note %s %s %s [%d:%d] score %.2f", i+1, s.NoteID,
 			dateOf(s.NoteDate), s.NoteType, s.Start, s.End, s.Score)
@@ -79,8 +99,34 @@ func (x *Explanation) writeSnippets(b *strings.Builder, opts ExplainOptions) {
 			}
 			fmt.Fprintf(b, "    same text also at: %s\n", strings.Join(also, " "))
 		}
-		b.WriteString(indent(snippetInNote(s, opts), "    | "))
+		b.WriteString(indent(snippetInNote(s, quotes, opts), "    | "))
 	}
+}
+
+// quoteSpans returns the distinct spans of the verified quotes of the
+// answers and of the diagnosis.
+func (x *Explanation) quoteSpans() []phenorag.Span {
+	seen := map[phenorag.Span]bool{}
+	var out []phenorag.Span
+	add := func(sp phenorag.Span) {
+		if !seen[sp] {
+			seen[sp] = true
+			out = append(out, sp)
+		}
+	}
+	for _, a := range x.Answers {
+		if a.Verified && a.QuoteSpan != nil {
+			add(*a.QuoteSpan)
+		}
+	}
+	if x.Diagnosis != nil {
+		for _, e := range x.Diagnosis.Evidence {
+			if e.Verified {
+				add(phenorag.Span{NoteID: e.NoteID, Start: e.Start, End: e.End})
+			}
+		}
+	}
+	return out
 }
 
 // contextWords names a mention's ConText attributes.
@@ -109,30 +155,35 @@ func dateOf(t time.Time) string {
 }
 
 // snippetInNote returns the snippet with ContextLines lines of its note
-// around it, its mentions and measurements marked. Without note text, or
-// when the note cannot be read or does not hold the snippet, it returns the
-// snippet's own text.
-func snippetInNote(s phenorag.Snippet, opts ExplainOptions) string {
-	var spans [][2]int
+// around it, its mentions and measurements marked, and the quotes (note
+// spans) marked too. Without note text, or when the note cannot be read or
+// does not hold the snippet, it returns the snippet's own text.
+func snippetInNote(s phenorag.Snippet, quotes []phenorag.Span, opts ExplainOptions) string {
+	var marks []mark
 	for _, m := range s.Mentions {
-		spans = append(spans, [2]int{m.Start, m.End})
+		marks = append(marks, opts.matched(m.Start, m.End))
 	}
 	for _, v := range s.Measurements {
-		spans = append(spans, [2]int{v.Start, v.End})
+		marks = append(marks, opts.matched(v.Start, v.End))
+	}
+	for _, q := range quotes {
+		if q.NoteID == s.NoteID {
+			marks = append(marks, opts.quoted(q.Start, q.End))
+		}
 	}
 	if opts.NoteText == nil {
-		return markSpans(s.Text, s.Start, spans, opts)
+		return markSpans(s.Text, s.Start, marks)
 	}
 	note, err := opts.NoteText(s.NoteID)
 	switch {
 	case err != nil:
-		return "(note unavailable: " + err.Error() + ")\n" + markSpans(s.Text, s.Start, spans, opts)
+		return "(note unavailable: " + err.Error() + ")\n" + markSpans(s.Text, s.Start, marks)
 	case s.Start < 0 || s.End > len(note) || s.Start > s.End || note[s.Start:s.End] != s.Text:
 		return "(the note does not hold this snippet at its offsets)\n" +
-			markSpans(s.Text, s.Start, spans, opts)
+			markSpans(s.Text, s.Start, marks)
 	}
 	lo, hi := lineBounds(note, s.Start, s.End, opts.ContextLines)
-	return markSpans(note[lo:hi], lo, spans, opts)
+	return markSpans(note[lo:hi], lo, marks)
 }
 
 // lineBounds widens [start, end) to whole lines plus n lines on each side.
@@ -153,20 +204,43 @@ func lineBounds(text string, start, end, n int) (int, int) {
 	return lo, hi
 }
 
-// markSpans wraps each span (note offsets) inside text, which starts at
-// note offset base, in marks; overlapping or out-of-range spans are skipped.
-func markSpans(text string, base int, spans [][2]int, opts ExplainOptions) string {
-	open, close := opts.marks()
-	sort.Slice(spans, func(i, j int) bool { return spans[i][0] < spans[j][0] })
-	var b strings.Builder
-	pos := 0
-	for _, sp := range spans {
-		i, j := sp[0]-base, sp[1]-base
-		if i < pos || j > len(text) || i >= j {
+// markSpans inserts the marks (note offsets) into text, which starts at
+// note offset base. Marks out of range are skipped; nested marks nest (an
+// outer one opens first and closes last).
+func markSpans(text string, base int, marks []mark) string {
+	type event struct {
+		pos, other int // other: the mark's opposite end, to order nesting
+		n          int // the mark's place in marks, to order equal spans
+		s          string
+		open       bool
+	}
+	var evs []event
+	for n, m := range marks {
+		i, j := m.start-base, m.end-base
+		if i < 0 || j > len(text) || i >= j {
 			continue
 		}
-		b.WriteString(text[pos:i] + open + text[i:j] + close)
-		pos = j
+		evs = append(evs, event{i, j, n, m.open, true}, event{j, i, n, m.close, false})
+	}
+	sort.Slice(evs, func(a, b int) bool {
+		x, y := evs[a], evs[b]
+		switch {
+		case x.pos != y.pos:
+			return x.pos < y.pos
+		case x.open != y.open:
+			return !x.open // close what ends here before opening what starts
+		case x.other != y.other:
+			return x.other > y.other // the longer opens first, the later closes first
+		case x.open:
+			return x.n < y.n
+		}
+		return x.n > y.n
+	})
+	var b strings.Builder
+	pos := 0
+	for _, e := range evs {
+		b.WriteString(text[pos:e.pos] + e.s)
+		pos = e.pos
 	}
 	b.WriteString(text[pos:])
 	return b.String()

@@ -80,7 +80,8 @@ func TestExplainCommandWithIndex(t *testing.T) {
 				t.Fatalf("exit %d, want %d and %q:\n%s%s", code, tt.code, tt.want, out, errs)
 			}
 			// One line of context each side of the snippet, from the note.
-			if !strings.Contains(out, "| HPI: dyspnea.") || !strings.Contains(out, "| Plan: cath.") {
+			if !strings.Contains(out, "| HPI: dyspnea.") ||
+				!strings.Contains(out, "| Plan: cath.") {
 				t.Errorf("no note context:\n%s", out)
 			}
 			if strings.Contains(errs, "pulmonary") {
