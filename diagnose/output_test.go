@@ -234,3 +234,28 @@ func TestWriteSampleRun(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestReadGoldEvidence(t *testing.T) {
+	gold := []phenorag.Gold{{PatientID: "p1", Label: phenorag.Present},
+		{PatientID: "p2", Label: phenorag.Absent}}
+	path := writeFile(t, "evidence.csv", "patient_id,note_id,start,end,case\n"+
+		"p1,n1,10,20,explicit\np1,n2,0,5,abbreviation\n")
+	if err := ReadGoldEvidence(path, gold); err != nil {
+		t.Fatal(err)
+	}
+	want := []phenorag.Span{{NoteID: "n1", Start: 10, End: 20}, {NoteID: "n2", End: 5}}
+	if !reflect.DeepEqual(gold[0].Evidence, want) || gold[1].Evidence != nil {
+		t.Errorf("got %+v", gold)
+	}
+	for content, field := range map[string]string{
+		"patient_id,note_id,start,end\np9,n1,1,2\n": "patient_id",
+		"patient_id,note_id,start,end\np1,n1,5,2\n": "end",
+		"patient_id,note_id,start,end\np1,n1,x,2\n": "start",
+	} {
+		err := ReadGoldEvidence(writeFile(t, "e.csv", content), gold)
+		var pe *ParseError
+		if !errors.As(err, &pe) || pe.Line != 2 || pe.Field != field {
+			t.Errorf("%q: got %v, want line 2 field %s", content, err, field)
+		}
+	}
+}

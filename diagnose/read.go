@@ -257,3 +257,60 @@ func readGoldRows(t *csvTable, idCol string) ([]phenorag.Gold, error) {
 		out = append(out, g)
 	}
 }
+
+// ReadGoldEvidence reads the spans reviewers cite for their labels, from a
+// CSV file with a header holding patient_id, note_id, start and end (byte
+// offsets, half open), into gold: each span joins its patient's Evidence. A
+// span of a patient without a gold label is an error.
+func ReadGoldEvidence(path string, gold []phenorag.Gold) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	t, err := openCSV(path, f, "patient_id", "note_id", "start", "end")
+	if err != nil {
+		return err
+	}
+	byID := make(map[string]*phenorag.Gold, len(gold))
+	for i := range gold {
+		byID[gold[i].PatientID] = &gold[i]
+	}
+	for {
+		line, get, err := t.next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return &ParseError{File: path, Err: err}
+		}
+		sp, field, err := spanFromCSV(get)
+		if err != nil {
+			return &ParseError{File: path, Line: line, Field: field, Err: err}
+		}
+		g := byID[get("patient_id")]
+		if g == nil {
+			return &ParseError{File: path, Line: line, Field: "patient_id",
+				Err: fmt.Errorf("patient %q has no gold label", get("patient_id"))}
+		}
+		g.Evidence = append(g.Evidence, sp)
+	}
+}
+
+func spanFromCSV(get func(string) string) (phenorag.Span, string, error) {
+	sp := phenorag.Span{NoteID: get("note_id")}
+	if sp.NoteID == "" {
+		return sp, "note_id", errors.New("empty")
+	}
+	var err error
+	if sp.Start, err = strconv.Atoi(get("start")); err != nil {
+		return sp, "start", err
+	}
+	if sp.End, err = strconv.Atoi(get("end")); err != nil {
+		return sp, "end", err
+	}
+	if sp.Start < 0 || sp.End < sp.Start {
+		return sp, "end", fmt.Errorf("span [%d:%d] is not a span", sp.Start, sp.End)
+	}
+	return sp, "", nil
+}

@@ -15,9 +15,9 @@ import (
 
 // evalFlags are the settings of the eval command.
 type evalFlags struct {
-	gold, format, discordant string
-	preds                    listFlag
-	opts                     eval.Options
+	gold, evidence, format, discordant string
+	preds                              listFlag
+	opts                               eval.Options
 }
 
 func parseEvalFlags(args []string) (evalFlags, error) {
@@ -26,11 +26,13 @@ func parseEvalFlags(args []string) (evalFlags, error) {
 	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: phenorag eval --gold FILE --pred FILE [--pred FILE...] "+
-			"[--uncertain absent|present|exclude] [--format text|csv|json|markdown] "+
-			"[--bootstrap 2000] [--seed 1] [--discordant FILE]")
+			"[--evidence FILE] [--uncertain absent|present|exclude] "+
+			"[--format text|csv|json|markdown] [--bootstrap 2000] [--seed 1] [--discordant FILE]")
 		fs.PrintDefaults()
 	}
 	fs.StringVar(&f.gold, "gold", "", "gold labels CSV `file` (patient_id,label[,reason])")
+	fs.StringVar(&f.evidence, "evidence", "", "reviewer evidence CSV `file` "+
+		"(patient_id,note_id,start,end): count how often cited evidence overlaps it")
 	fs.Var(&f.preds, "pred", "predictions `file` (.jsonl, .csv, .parquet) or run dir "+
 		"(repeatable)")
 	fs.StringVar(&uncertain, "uncertain", "absent", "how uncertain labels count: "+
@@ -81,6 +83,11 @@ func runEval(ctx context.Context, e *env, args []string) error {
 	gold, err := diagnose.ReadGold(f.gold)
 	if err != nil {
 		return err
+	}
+	if f.evidence != "" {
+		if err := diagnose.ReadGoldEvidence(f.evidence, gold); err != nil {
+			return err
+		}
 	}
 	methods, err := readPredictions(f.preds)
 	if err != nil {

@@ -31,6 +31,7 @@ func rulesFixture(t *testing.T) (dir string) {
 		"p2,2021-02-03,RVSP,55,mmHg\np4,2021-02-03,RVSP,31,mmHg\n")
 	write("labels.csv", "patient_id,label\np1,present\np2,present\np3,present\n"+
 		"p4,absent\np5,absent\n")
+	write("evidence.csv", "patient_id,note_id,start,end\np3,n32,12,34\n")
 	text := "Assessment: pulmonary hypertension."
 	i := strings.Index(text, "pulmonary")
 	mention := func(note, date string) phenorag.Snippet {
@@ -92,13 +93,15 @@ func TestRulesEvalExplainCommands(t *testing.T) {
 		t.Fatalf("rules --nlp: exit %d\n%s%s", code, out, errs)
 	}
 
-	code, out, errs = run(t, "eval", "--gold", p("labels.csv"), "--pred", p(diagnose.RulesJSONL),
+	code, out, errs = run(t, "eval", "--gold", p("labels.csv"), "--evidence", p("evidence.csv"),
+		"--pred", p(diagnose.RulesJSONL),
 		"--pred", p("nlp.jsonl"), "--bootstrap", "20", "--discordant", p("discordant.csv"))
 	if code != exitOK {
 		t.Fatalf("eval: exit %d\n%s", code, errs)
 	}
 	for _, want := range []string{"rules      5  2   0   1   2", "rules+nlp  5  3   0   0   2",
 		"McNemar exact, rules vs rules+nlp",
+		"rules+nlp: evidence overlaps a reviewer's span for 1 of 1 true positives",
 		"discordant patients (a method disagrees with gold): 1"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("eval output lacks %q:\n%s", want, out)

@@ -103,6 +103,12 @@ type Result struct {
 	Errors int `json:"errors"`
 	// Uncertain counts scored patients the method labelled uncertain.
 	Uncertain int `json:"uncertain"`
+	// Cited counts the true positives that cite verified evidence and whose
+	// gold label lists reviewer spans; Supported counts those among them
+	// whose evidence overlaps a reviewer span. Both are 0 without gold
+	// evidence.
+	Cited     int `json:"cited"`
+	Supported int `json:"supported"`
 }
 
 // Pair is McNemar's exact test between two methods, on the patients both
@@ -182,7 +188,8 @@ type universe struct {
 	ids    []string
 	gold   []bool // present?
 	raw    []phenorag.Label
-	all    map[string]bool // every gold patient, scored or not
+	spans  [][]phenorag.Span // reviewer evidence
+	all    map[string]bool   // every gold patient, scored or not
 	counts map[phenorag.Label]int
 }
 
@@ -206,6 +213,7 @@ func newUniverse(gold []phenorag.Gold, opts Options) (*universe, error) {
 		u.ids = append(u.ids, g.PatientID)
 		u.gold = append(u.gold, present)
 		u.raw = append(u.raw, g.Label)
+		u.spans = append(u.spans, g.Evidence)
 	}
 	return u, nil
 }
@@ -269,11 +277,34 @@ func scoreMethod(u *universe, m Method, opts Options) (Result, []outcome,
 			}
 		}
 		out[i] = cell(u.gold[i], ok && predicted(d.Label, opts.Uncertain))
+		if out[i] == tp && len(u.spans[i]) > 0 {
+			cited, supported := support(d.Evidence, u.spans[i])
+			res.Cited += cited
+			res.Supported += supported
+		}
 	}
 	res.Confusion = tally(out)
 	res.N = res.Confusion.N()
 	res.Metrics = metrics(res.Confusion)
 	return res, out, labels, nil
+}
+
+// support reports whether the evidence cites any verified span, and
+// whether one of those overlaps a reviewer's span, as 0 or 1.
+func support(ev []phenorag.Evidence, gold []phenorag.Span) (cited, supported int) {
+	for _, e := range ev {
+		if !e.Verified {
+			continue
+		}
+		cited = 1
+		sp := phenorag.Span{NoteID: e.NoteID, Start: e.Start, End: e.End}
+		for _, g := range gold {
+			if sp.Overlaps(g) {
+				return 1, 1
+			}
+		}
+	}
+	return cited, 0
 }
 
 func cell(gold, pred bool) outcome {

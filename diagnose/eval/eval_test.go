@@ -260,6 +260,7 @@ func TestFormatsGolden(t *testing.T) {
 	g := gold(t, goldTen+" p11:u")
 	a := method(t, "llm", predA+" p11:u x99:p")
 	b := method(t, "rules", predB)
+	withEvidence(g, a)
 	r, err := Evaluate(g, []Method{a, b}, Options{Bootstrap: 100, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
@@ -277,6 +278,43 @@ func TestFormatsGolden(t *testing.T) {
 			t.Fatal(err)
 		}
 		golden(t, filepath.Join("testdata", name), buf.Bytes())
+	}
+}
+
+// withEvidence gives gold patients p01-p03 reviewer spans, and the method
+// verified evidence on them: overlapping for p01, elsewhere for p02, and
+// unverified for p03.
+func withEvidence(g []phenorag.Gold, m Method) {
+	for i := range g {
+		switch g[i].PatientID {
+		case "p01", "p02", "p03":
+			g[i].Evidence = []phenorag.Span{{NoteID: "n-" + g[i].PatientID, Start: 10, End: 30}}
+		}
+	}
+	ev := map[string]phenorag.Evidence{
+		"p01": {NoteID: "n-p01", Start: 25, End: 40, Verified: true},
+		"p02": {NoteID: "n-p02", Start: 30, End: 40, Verified: true},
+		"p03": {NoteID: "n-p03", Start: 10, End: 30, Verified: false},
+	}
+	for i, d := range m.Diagnoses {
+		if e, ok := ev[d.PatientID]; ok {
+			m.Diagnoses[i].Evidence = []phenorag.Evidence{e}
+		}
+	}
+}
+
+func TestEvidenceSupport(t *testing.T) {
+	g := gold(t, goldTen)
+	m := method(t, "llm", predA)
+	withEvidence(g, m)
+	r, err := Evaluate(g, []Method{m}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// p01-p03 are true positives; p02's span ends where the reviewer's does
+	// (half open: no overlap); p03 cites nothing verified.
+	if got := r.Methods[0]; got.Cited != 2 || got.Supported != 1 {
+		t.Errorf("cited %d supported %d, want 2 and 1", got.Cited, got.Supported)
 	}
 }
 

@@ -110,6 +110,10 @@ func (r *Report) lines() []string {
 		if m.Errors > 0 {
 			out = append(out, fmt.Sprintf("%s: %d patients ended in error", m.Method, m.Errors))
 		}
+		if m.Cited > 0 {
+			out = append(out, fmt.Sprintf("%s: evidence overlaps a reviewer's span for %d of "+
+				"%d true positives that cite any", m.Method, m.Supported, m.Cited))
+		}
 	}
 	for _, p := range r.Pairs {
 		out = append(out, fmt.Sprintf("McNemar exact, %s vs %s: n %d, only %s right %d, "+
@@ -183,7 +187,8 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 
 // WriteCSV writes one row per method: the counts, each metric with its
 // interval bounds in columns NAME_lo and NAME_hi, the McNemar p-value
-// against every other method in columns p_vs_OTHER, the missing and extra
+// against every other method in columns p_vs_OTHER, the errors, the
+// evidence counts (Result.Cited and Supported), the missing and extra
 // patients (ids separated by spaces), and the policies. Undefined numbers
 // are written as "n/a".
 func (r *Report) WriteCSV(w io.Writer) error {
@@ -195,7 +200,7 @@ func (r *Report) WriteCSV(w io.Writer) error {
 	for _, m := range r.Methods {
 		h = append(h, "p_vs_"+m.Method)
 	}
-	h = append(h, "errors", "missing", "missing_ids", "extra", "extra_ids",
+	h = append(h, "errors", "cited", "supported", "missing", "missing_ids", "extra", "extra_ids",
 		"uncertain_policy", "missing_policy", "bootstrap", "seed")
 	if err := cw.Write(h); err != nil {
 		return err
@@ -220,7 +225,8 @@ func (r *Report) csvRow(m Result) []string {
 		row = append(row, r.pairP(m.Method, o.Method))
 	}
 	o := r.Options
-	return append(row, strconv.Itoa(m.Errors), strconv.Itoa(len(m.Missing)),
+	return append(row, strconv.Itoa(m.Errors), strconv.Itoa(m.Cited),
+		strconv.Itoa(m.Supported), strconv.Itoa(len(m.Missing)),
 		strings.Join(m.Missing, " "), strconv.Itoa(len(m.Extra)), strings.Join(m.Extra, " "),
 		string(o.Uncertain), string(o.Missing), strconv.Itoa(o.Bootstrap),
 		strconv.FormatUint(o.Seed, 10))
