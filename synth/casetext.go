@@ -2,23 +2,40 @@ package synth
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
-// caseText places the text of every hard case the patient carries.
+// caseText places the text of every hard case the patient carries, the
+// copied paragraphs first since they need the most notes. A case whose text
+// finds no room in a short record is dropped from the patient's tags.
 func (p *plan) caseText() {
-	for _, c := range p.cases.tags() {
-		if f := caseWriters[c]; f != nil {
-			f(p)
+	tags := p.cases.tags()
+	slices.SortStableFunc(tags, func(a, b string) int {
+		return boolRank(isCopy(b)) - boolRank(isCopy(a))
+	})
+	for _, c := range tags {
+		if f := caseWriters[c]; f != nil && !f(p) {
+			p.cases &^= caseBit(c)
 		}
 	}
 }
 
-// caseWriters writes each case's text; never_coded only changes the facts.
-var caseWriters map[string]func(*plan)
+func isCopy(tag string) bool { return tag == CaseCopyForward || tag == CaseCopyForwardNeg }
+
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// caseWriters writes each case's text and reports whether it found room;
+// never_coded has none, since it only changes the facts.
+var caseWriters map[string]func(*plan) bool
 
 func init() {
-	caseWriters = map[string]func(*plan){
+	caseWriters = map[string]func(*plan) bool{
 		CaseExplicit: (*plan).explicit, CaseNumbersOnly: (*plan).numbersOnly,
 		CaseAbbreviation: (*plan).abbreviation, CaseMisspelling: (*plan).misspelling,
 		CaseLineWrap: (*plan).lineWrap, CaseCapsHeader: (*plan).capsHeader,
@@ -70,8 +87,11 @@ func upperFirst(s string) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
-func (p *plan) explicit() {
+func (p *plan) explicit() bool {
 	n := p.narrative(len(p.notes)/3, len(p.notes))
+	if n == nil {
+		return false
+	}
 	term, form := p.phTerm(), pick(p.r, explicitForms)
 	if strings.HasPrefix(form, "%s") {
 		term = upperFirst(term)
@@ -79,6 +99,7 @@ func (p *plan) explicit() {
 	s := fmt.Sprintf(form, term, p.group, p.therapy())
 	n.add(slotAP, part{"# ", ""}, part{s, CaseExplicit},
 		part{" " + pick(p.r, phPlanLines), ""})
+	return true
 }
 
 var explicitForms = []string{
@@ -97,11 +118,15 @@ var phPlanLines = []string{
 	"Refer to pulmonary rehab; continue O2 with exertion.",
 }
 
-func (p *plan) abbreviation() {
+func (p *plan) abbreviation() bool {
 	n := p.narrative(0, len(p.notes))
+	if n == nil {
+		return false
+	}
 	abbr := pick(p.r, abbreviations[p.group-1])
 	s := fmt.Sprintf(pick(p.r, abbreviationForms), abbr, p.therapy())
 	n.add(slotAP, part{"# ", ""}, part{s, CaseAbbreviation})
+	return true
 }
 
 var abbreviations = [4][]string{
@@ -118,10 +143,14 @@ var abbreviationForms = []string{
 	"%s on %s, WHO FC II. Return in 3 mo.",
 }
 
-func (p *plan) misspelling() {
+func (p *plan) misspelling() bool {
 	n := p.narrative(0, len(p.notes))
+	if n == nil {
+		return false
+	}
 	s := fmt.Sprintf(pick(p.r, misspellingForms), pick(p.r, misspellings), p.therapy())
 	n.add(slotAP, part{"# ", ""}, part{s, CaseMisspelling})
+	return true
 }
 
 var misspellings = []string{
@@ -136,8 +165,11 @@ var misspellingForms = []string{
 	"%s, followed by PH clinic, on %s.",
 }
 
-func (p *plan) lineWrap() {
+func (p *plan) lineWrap() bool {
 	n := p.narrative(0, len(p.notes))
+	if n == nil {
+		return false
+	}
 	who := "He"
 	if p.female {
 		who = "She"
@@ -147,10 +179,14 @@ func (p *plan) lineWrap() {
 			" has longstanding "}), ""},
 		part{"pulmonary\nhypertension", CaseLineWrap},
 		part{", treated with " + p.therapy() + ", and is seen today for follow-up.", ""})
+	return true
 }
 
-func (p *plan) capsHeader() {
+func (p *plan) capsHeader() bool {
 	n := p.narrative(len(p.notes)/4, len(p.notes))
+	if n == nil {
+		return false
+	}
 	head := "PULMONARY HYPERTENSION:"
 	if p.group == 1 && p.r.IntN(2) == 0 {
 		head = "PULMONARY ARTERIAL HYPERTENSION:"
@@ -158,12 +194,13 @@ func (p *plan) capsHeader() {
 	n.add(slotAP, part{head, CaseCapsHeader}, part{fmt.Sprintf(
 		"\n- WHO group %d, confirmed on catheterization\n- Continue %s\n- %s",
 		p.group, p.therapy(), pick(p.r, phPlanLines)), ""})
+	return true
 }
 
-func (p *plan) copyForward() {
+func (p *plan) copyForward() bool {
 	para := fmt.Sprintf(pick(p.r, copyForms), upperFirst(p.phTerm()), p.group,
 		p.therapy(), pick(p.r, doctors))
-	p.copyInto(para, CaseCopyForward)
+	return p.copyInto(para, CaseCopyForward)
 }
 
 var copyForms = []string{
@@ -177,41 +214,56 @@ var doctors = []string{
 	"Dr. Okafor", "Dr. Lindqvist", "Dr. Patel", "Dr. Moreau", "Dr. Haddad", "Dr. Nguyen",
 }
 
-// copyInto copies para verbatim into the plan of three to six notes.
-func (p *plan) copyInto(para, tag string) {
-	k := min(len(p.notes), 3+p.r.IntN(4))
-	for _, n := range p.narratives(k) {
+// copyInto copies para verbatim into the plan of three to six notes; it
+// reports false, writing nothing, when fewer than three notes are free.
+func (p *plan) copyInto(para, tag string) bool {
+	ns := p.narratives(min(len(p.notes), 3+p.r.IntN(4)))
+	if len(ns) < 3 {
+		return false
+	}
+	for _, n := range ns {
+		if !slices.Contains(narrativeTypes, n.typ) {
+			n.typ = TypeProgress
+		}
+		n.fixed = true
 		n.add(slotAP, part{para, tag})
 	}
+	return true
 }
 
-func (p *plan) numbersOnly() {
+func (p *plan) numbersOnly() bool {
 	for i, n := range p.notes {
 		if n.echo == nil || n.echo.rvsp == 0 {
 			continue
 		}
-		if i+1 >= len(p.notes) {
-			return
-		}
 		later := p.narrative(i+1, len(p.notes))
+		if i+1 >= len(p.notes) || later == nil || later.date.Before(n.date) {
+			return true
+		}
 		later.add(slotAP, part{"# Dyspnea on exertion: ", ""}, part{fmt.Sprintf(
 			"TTE %s with %s %d mmHg", usDate(n.date), n.echo.name, n.echo.rvsp),
 			CaseNumbersOnly}, part{" and a dilated RV. Discussed results; " +
 			"continue diuretic, follow up cardiology.", ""})
-		return
+		return true
 	}
+	return false
 }
 
-func (p *plan) negated() {
+func (p *plan) negated() bool {
 	if p.r.IntN(2) == 0 {
-		n := p.force(TypeEcho, 0, len(p.notes))
-		n.echo = p.normalEcho()
-		n.add(slotImpression, part{pick(p.r, negatedEcho), CaseNegated})
-		return
+		if n := p.force(TypeEcho, 0, len(p.notes)); n != nil {
+			n.echo = p.normalEcho()
+			n.add(slotImpression, part{pick(p.r, negatedEcho), CaseNegated})
+			return true
+		}
 	}
 	n := p.narrative(0, len(p.notes))
+	if n == nil {
+		return false
+	}
 	n.add(slotAP, part{"# Dyspnea: ", ""}, part{pick(p.r, negatedForms), CaseNegated},
 		part{" Likely deconditioning; continue current inhalers.", ""})
+	return true
 }
 
 var negatedEcho = []string{
@@ -231,11 +283,15 @@ var negatedForms = []string{
 	"pulmonary hypertension is not present on prior echo.",
 }
 
-func (p *plan) hypothetical() {
+func (p *plan) hypothetical() bool {
 	n := p.narrative(len(p.notes)/2, len(p.notes))
+	if n == nil {
+		return false
+	}
 	n.add(slotAP, part{"# Dyspnea on exertion: ", ""},
 		part{pick(p.r, hypotheticalForms), CaseHypothetical},
 		part{" " + pick(p.r, genericPlan), ""})
+	return true
 }
 
 var hypotheticalForms = []string{
@@ -255,11 +311,15 @@ var genericPlan = []string{
 	"Continue current medications.",
 }
 
-func (p *plan) historical() {
+func (p *plan) historical() bool {
 	n := p.narrative(0, len(p.notes))
+	if n == nil {
+		return false
+	}
 	year := p.notes[0].date.Year() - 3 - p.r.IntN(6)
 	n.add(slotPMH, part{fmt.Sprintf(pick(p.r, historicalForms), year), CaseHistorical})
 	p.phCodes(1+p.r.IntN(2), 0, len(p.notes)/2+1)
+	return true
 }
 
 var historicalForms = []string{
@@ -269,9 +329,13 @@ var historicalForms = []string{
 	"Prior PAH diagnosis at an outside hospital in %d, later revised; normal echo since",
 }
 
-func (p *plan) familyHistory() {
+func (p *plan) familyHistory() bool {
 	n := p.narrative(0, len(p.notes))
+	if n == nil {
+		return false
+	}
 	n.add(slotFamily, part{pick(p.r, familyForms), CaseFamilyHistory})
+	return true
 }
 
 var familyForms = []string{
@@ -283,15 +347,22 @@ var familyForms = []string{
 	"Brother with PAH diagnosed in his 30s.",
 }
 
-func (p *plan) uncertain() {
+func (p *plan) uncertain() bool {
 	half := max(1, len(p.notes)/2)
 	e := p.force(TypeEcho, 0, half)
+	if e == nil {
+		return false
+	}
 	e.echo = p.normalEcho()
+	h := p.force(TypeRHC, half, len(p.notes))
+	if h == nil {
+		return false
+	}
 	e.echo.rvsp = 37 + p.r.IntN(8)
 	e.add(slotImpression, part{pick(p.r, uncertainForms), CaseUncertain})
-	h := p.force(TypeRHC, half, len(p.notes))
 	h.rhc = p.normalRHC()
 	h.add(slotImpression, part{"Normal pulmonary artery pressures at rest.", ""})
+	return true
 }
 
 var uncertainForms = []string{
@@ -302,10 +373,14 @@ var uncertainForms = []string{
 	"Possible mild PH, suggest clinical correlation.",
 }
 
-func (p *plan) bloodPH() {
+func (p *plan) bloodPH() bool {
 	n := p.narrative(0, len(p.notes))
+	if n == nil {
+		return false
+	}
 	v := pick(p.r, bloodForms)
 	n.add(slotLabs, part{v[0], ""}, part{v[1], CaseBloodPH}, part{v[2], ""})
+	return true
 }
 
 var bloodForms = [][3]string{
@@ -315,22 +390,33 @@ var bloodForms = [][3]string{
 	{"ABG on 2 L NC: ", "pH 7.46", "/34/78"},
 }
 
-func (p *plan) portalHTN() {
+func (p *plan) portalHTN() bool {
 	n := p.narrative(0, len(p.notes))
+	if n == nil {
+		return false
+	}
 	n.add(slotPMH, part{"Alcohol-related cirrhosis with ", ""},
 		part{"portal hypertension", CasePortalHTN}, part{" and grade II esophageal varices", ""})
 	m := p.narrative(0, len(p.notes))
+	if m == nil {
+		return true
+	}
 	m.add(slotAP, part{"# Cirrhosis: ", ""}, part{"portal hypertension", CasePortalHTN},
 		part{" with small-volume ascites; continue nadolol 20 mg daily and spironolactone.", ""})
 	p.addCode(m.date, "K76.6", "572.3")
 	p.drugs = append(p.drugs, "nadolol", "spironolactone")
+	return true
 }
 
-func (p *plan) systemicHTN() {
+func (p *plan) systemicHTN() bool {
 	n := p.narrative(0, len(p.notes))
+	if n == nil {
+		return false
+	}
 	n.add(slotAP, part{"# ", ""}, part{pick(p.r, systemicForms), CaseSystemicHTN},
 		part{fmt.Sprintf(" BP %d/%d today; increase amlodipine to 10 mg daily.",
 			158+p.r.IntN(30), 90+p.r.IntN(12)), ""})
+	return true
 }
 
 var systemicForms = []string{
@@ -340,9 +426,13 @@ var systemicForms = []string{
 	"Benign essential hypertension - not at goal.",
 }
 
-func (p *plan) venousHTN() {
+func (p *plan) venousHTN() bool {
 	n := p.force(TypeRadiology, 0, len(p.notes))
+	if n == nil {
+		return false
+	}
 	n.add(slotImpression, part{pick(p.r, venousForms), CaseVenousHTN})
+	return true
 }
 
 var venousForms = []string{
@@ -351,8 +441,11 @@ var venousForms = []string{
 	"Mild pulmonary venous hypertension without frank edema.",
 }
 
-func (p *plan) valveStenosis() {
+func (p *plan) valveStenosis() bool {
 	n := p.force(TypeEcho, 0, len(p.notes))
+	if n == nil {
+		return false
+	}
 	n.echo = p.normalEcho()
 	n.echo.rvsp = 52 + p.r.IntN(25)
 	n.echo.tag = CaseValveStenosis
@@ -361,10 +454,14 @@ func (p *plan) valveStenosis() {
 	n.add(slotImpression, part{"Elevated RV systolic pressure explained by ", ""},
 		part{"severe pulmonic valve stenosis", CaseValveStenosis},
 		part{"; pulmonary artery pressure is not elevated.", ""})
+	return true
 }
 
-func (p *plan) workupCode() {
+func (p *plan) workupCode() bool {
 	h := p.force(TypeRHC, 1, len(p.notes))
+	if h == nil {
+		return false
+	}
 	h.rhc = p.normalRHC()
 	h.add(slotImpression, part{pick(p.r, workupForms), CaseWorkupCode})
 	dates := 1
@@ -373,6 +470,7 @@ func (p *plan) workupCode() {
 	}
 	idx := indexOf(p.notes, h)
 	p.phCodes(dates, max(0, idx-2), idx+1)
+	return true
 }
 
 var workupForms = []string{
@@ -382,8 +480,11 @@ var workupForms = []string{
 	"Normal hemodynamics, no evidence of pulmonary hypertension.",
 }
 
-func (p *plan) pde5Other() {
+func (p *plan) pde5Other() bool {
 	n := p.narrative(0, len(p.notes))
+	if n == nil {
+		return false
+	}
 	var med string
 	switch {
 	case p.female:
@@ -398,11 +499,12 @@ func (p *plan) pde5Other() {
 	for range 1 + p.r.IntN(3) {
 		p.addDrug(pick(p.r, p.notes).date, drug)
 	}
+	return true
 }
 
-func (p *plan) copyForwardNeg() {
+func (p *plan) copyForwardNeg() bool {
 	para := pick(p.r, copyNegForms)
-	p.copyInto(para, CaseCopyForwardNeg)
+	return p.copyInto(para, CaseCopyForwardNeg)
 }
 
 var copyNegForms = []string{

@@ -120,7 +120,13 @@ func (g *generator) patient(i int) Patient {
 		p.phDrugs = nil // an unrecognized disease is not treated
 	}
 	g.schedule(p)
+	if p.cases.has(CaseNumbersOnly) {
+		p.workup() // the numbers are the case's text
+	}
 	p.caseText()
+	if !p.cases.has(CaseNumbersOnly) {
+		p.workup()
+	}
 	p.measureAll()
 	p.structuredFacts()
 	return p.render()
@@ -207,14 +213,21 @@ func (g *generator) schedule(p *plan) {
 		}
 		g.nextNote++
 	}
-	if !p.positive {
+}
+
+// workup gives a positive its in-house echo and, for most, a catheter,
+// with numbers that show the disease, in notes no case text has taken.
+func (p *plan) workup() {
+	if !p.positive || !p.inhouse && !p.cases.has(CaseNumbersOnly) {
 		return
 	}
-	// A positive's in-house work-up: one echo and, for most, a catheter.
-	if p.inhouse || p.cases.has(CaseNumbersOnly) {
-		p.force(TypeEcho, 0, n/2+1).echo = p.phEcho()
-		if r.IntN(3) > 0 || p.cases.has(CaseNumbersOnly) {
-			p.force(TypeRHC, n/3, n).rhc = p.phRHC()
+	n := len(p.notes)
+	if e := p.force(TypeEcho, 0, n/2+1); e != nil {
+		e.echo = p.phEcho()
+	}
+	if p.r.IntN(3) > 0 || p.cases.has(CaseNumbersOnly) {
+		if h := p.force(TypeRHC, n/3, n); h != nil {
+			h.rhc = p.phRHC()
 		}
 	}
 }
@@ -225,60 +238,70 @@ var typeWeights = []weighted{
 	{TypePulmonary, 10}, {TypeEcho, 14}, {TypeRHC, 2},
 }
 
-// force makes a note in [lo, hi) of type typ and fixes it, preferring a note
-// of that type whose numbers are not yet taken, then any note not yet fixed.
+// force makes a note of type typ, preferably in [lo, hi), and fixes it: a
+// note of that type whose numbers are not yet taken, or else a note not yet
+// fixed. It returns nil when every note is taken, so that no case text is
+// ever lost by changing the type of a note that holds it.
 func (p *plan) force(typ string, lo, hi int) *noteSpec {
-	hi = min(hi, len(p.notes))
-	lo = max(0, min(lo, hi-1))
-	var same, free []*noteSpec
-	for _, n := range p.notes[lo:hi] {
-		switch {
-		case n.typ == typ && n.echo == nil && n.rhc == nil:
-			same = append(same, n)
-		case !n.fixed:
-			free = append(free, n)
-		}
+	in := p.within(lo, hi)
+	free := func(n *noteSpec) bool {
+		return !n.fixed || n.typ == typ && n.echo == nil && n.rhc == nil &&
+			len(n.inject) == 0
 	}
-	if len(same) == 0 && len(free) == 0 {
-		for _, n := range p.notes {
-			if !n.fixed {
-				free = append(free, n)
-			}
-		}
+	n := p.choose(in, free)
+	if n == nil {
+		n = p.choose(p.notes, free)
 	}
-	cands := same
-	if len(cands) == 0 {
-		cands = free
+	if n != nil {
+		n.typ, n.fixed = typ, true
 	}
-	if len(cands) == 0 {
-		cands = p.notes[lo:hi]
-	}
-	n := pick(p.r, cands)
-	n.typ, n.fixed = typ, true
 	return n
 }
 
-// narrative returns a note written by a clinician in [lo, hi), making one
-// if there is none.
-func (p *plan) narrative(lo, hi int) *noteSpec {
+// within returns the notes in [lo, hi), clamped to the notes there are.
+func (p *plan) within(lo, hi int) []*noteSpec {
 	hi = min(hi, len(p.notes))
-	lo = min(lo, hi-1)
+	lo = max(0, min(lo, hi-1))
+	return p.notes[lo:hi]
+}
+
+// choose picks one of ns that ok accepts, or nil.
+func (p *plan) choose(ns []*noteSpec, ok func(*noteSpec) bool) *noteSpec {
 	var cands []*noteSpec
-	for _, n := range p.notes[lo:hi] {
-		if slices.Contains(narrativeTypes, n.typ) {
+	for _, n := range ns {
+		if ok(n) {
 			cands = append(cands, n)
 		}
 	}
-	if len(cands) > 0 {
-		n := pick(p.r, cands)
-		n.fixed = true
-		return n
+	if len(cands) == 0 {
+		return nil
 	}
-	return p.force(pick(p.r, narrativeTypes), lo, hi)
+	return pick(p.r, cands)
 }
 
-// narratives returns k distinct clinician notes in date order, turning
-// notes of other types that are not fixed into progress notes if needed.
+// narrative returns a note written by a clinician, preferably in [lo, hi),
+// making one of a note not yet fixed if there is none; nil if it cannot.
+func (p *plan) narrative(lo, hi int) *noteSpec {
+	isNarrative := func(n *noteSpec) bool { return slices.Contains(narrativeTypes, n.typ) }
+	n := p.choose(p.within(lo, hi), isNarrative)
+	if n == nil {
+		n = p.choose(p.within(lo, hi), func(n *noteSpec) bool { return !n.fixed })
+		if n != nil {
+			n.typ = pick(p.r, narrativeTypes)
+		}
+	}
+	if n == nil {
+		n = p.choose(p.notes, isNarrative)
+	}
+	if n != nil {
+		n.fixed = true
+	}
+	return n
+}
+
+// narratives returns up to k distinct notes in date order that can carry a
+// clinician's plan: notes of those types first, then notes not yet fixed,
+// which the caller turns into progress notes.
 func (p *plan) narratives(k int) []*noteSpec {
 	var out, free []*noteSpec
 	for _, n := range p.notes {
@@ -293,18 +316,14 @@ func (p *plan) narratives(k int) []*noteSpec {
 		if len(out) >= k {
 			break
 		}
-		free[i].typ = TypeProgress
 		out = append(out, free[i])
 	}
+	byDate := func(a, b *noteSpec) int { return a.date.Compare(b.date) }
+	slices.SortStableFunc(out, byDate)
 	if len(out) > k {
 		start := p.r.IntN(len(out) - k + 1)
-		slices.SortFunc(out, func(a, b *noteSpec) int { return a.date.Compare(b.date) })
 		out = out[start : start+k]
 	}
-	for _, n := range out {
-		n.fixed = true
-	}
-	slices.SortFunc(out, func(a, b *noteSpec) int { return a.date.Compare(b.date) })
 	return out
 }
 

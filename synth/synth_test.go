@@ -195,6 +195,9 @@ func checkPatient(t *testing.T, p Patient, found map[string]int) {
 		if !slices.Contains(own, c) {
 			t.Errorf("patient %s (%s) carries case %s of the other label", p.ID, p.Gold.Label, c)
 		}
+		if c != CaseNeverCoded && !slices.Contains(p.EvidenceCases, c) {
+			t.Errorf("patient %s carries case %s without evidence", p.ID, c)
+		}
 	}
 	texts := map[string]string{}
 	for _, n := range p.Notes {
@@ -269,6 +272,12 @@ func isPHCode(code string) bool {
 
 func TestCases(t *testing.T) {
 	checkCohort(t, collect(t, Config{Patients: 300, Seed: 11, NotesMax: 20}))
+}
+
+// TestCasesInShortRecords checks that cases which need several notes never
+// overwrite each other in the shortest records allowed.
+func TestCasesInShortRecords(t *testing.T) {
+	checkCohort(t, collect(t, Config{Patients: 1000, Seed: 3, NotesMin: 3, NotesMax: 4}))
 }
 
 func TestNoteCountSkew(t *testing.T) {
