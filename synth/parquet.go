@@ -46,10 +46,18 @@ func createParquetAlloc(dir, rel string, schema *arrow.Schema,
 	if err != nil {
 		return nil, err
 	}
+	// Dictionary encoding only for the low-cardinality label columns: a
+	// column whose dictionary overflows mixes two page encodings, and the
+	// writer lists those in map order, which would make the bytes differ
+	// from run to run.
 	props := parquet.NewWriterProperties(
 		parquet.WithCompression(compress.Codecs.Zstd),
 		parquet.WithMaxRowGroupLength(rowGroupRows),
 		parquet.WithCreatedBy("phenorag synth"),
+		parquet.WithDictionaryDefault(false),
+		parquet.WithDictionaryFor("note_type", true),
+		parquet.WithDictionaryFor("note_title", true),
+		parquet.WithDictionaryFor("note_source_value", true),
 	)
 	fw, err := pqarrow.NewFileWriter(schema, f, props,
 		pqarrow.NewArrowWriterProperties(pqarrow.WithAllocator(mem)))

@@ -391,3 +391,35 @@ func TestParquetReleasesMemory(t *testing.T) {
 		t.Fatalf("%d rows", o.rows())
 	}
 }
+
+// TestParquetDeterministic writes a table whose text column would overflow
+// a dictionary several times: the bytes must not change between runs.
+func TestParquetDeterministic(t *testing.T) {
+	var first []byte
+	for run := range 4 {
+		dir := t.TempDir()
+		o, err := createParquet(dir, "notes.parquet", notesSchema)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 3000 {
+			text := strings.Repeat("note "+strconv.Itoa(i)+" ", 60)
+			if err := o.row(strconv.Itoa(i), "p", date(time.Unix(0, 0)), "t", "t",
+				text); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := o.close(); err != nil {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(filepath.Join(dir, "notes.parquet"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if run == 0 {
+			first = data
+		} else if !bytes.Equal(first, data) {
+			t.Fatalf("run %d wrote different bytes", run)
+		}
+	}
+}
