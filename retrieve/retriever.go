@@ -29,9 +29,11 @@ type Retriever struct {
 // defaultChunkNotes bounds the notes of the patients searched in one request.
 const defaultChunkNotes = 20000
 
-// regionSlack widens a hit's region beyond the window so that sentence
-// snapping and a measurement's value after its name stay inside it.
-const regionSlack = snapReach + 40
+// A hit's region, where the exact matchers run, reaches regionBefore bytes
+// before the term bleve located (a phrase may start a few words earlier, and
+// a false friend before that) and anchorReach bytes after it (the longest
+// match the anchored matchers take). Windows are cut from the whole note.
+const regionBefore = 2 * friendReach
 
 // NewRetriever returns a retriever of def's snippets from ix.
 func NewRetriever(ix *Index, def *phenotype.Definition, opts Options) (*Retriever, error) {
@@ -45,7 +47,8 @@ func NewRetriever(ix *Index, def *phenotype.Definition, opts Options) (*Retrieve
 
 // diseaseQuery matches every note in which the definition's exact matchers
 // could find something: each phrase and measurement name as a phrase of the
-// lower-cased text, each abbreviation as a term of the case-kept field.
+// lower-cased text, each abbreviation as a term of the case-kept field (or,
+// when that field does not keep it, as a phrase of the text).
 func diseaseQuery(def *phenotype.Definition) query.Query {
 	var qs []query.Query
 	phrase := func(p string) {
@@ -54,6 +57,10 @@ func diseaseQuery(def *phenotype.Definition) query.Query {
 		qs = append(qs, q)
 	}
 	term := func(a string) {
+		if firstWord(a) != a || len(a) > maxAbbrLen || !hasUpper([]byte(a)) {
+			phrase(a) // not kept in the case-sensitive field: the text field finds more
+			return
+		}
 		q := query.NewTermQuery(a)
 		q.SetField(fieldAbbr)
 		qs = append(qs, q)
@@ -223,13 +230,13 @@ func (r *Retriever) search(ctx context.Context, scope query.Query, ids []string,
 // regions turns a hit's term locations into the merged parts of the note to
 // match in.
 func (r *Retriever) regions(h *search.DocumentMatch, text string) []region {
-	reach, size := r.cut.window+regionSlack, len(text)
+	size := len(text)
 	var rs []region
 	for _, terms := range h.Locations {
 		for _, locs := range terms {
 			for _, l := range locs {
 				s, e := int(l.Start), int(l.End)
-				rs = append(rs, region{max(0, s-reach), min(size, e+reach)})
+				rs = append(rs, region{max(0, s-regionBefore), min(size, e+anchorReach)})
 			}
 		}
 	}

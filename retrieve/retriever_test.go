@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/phenorag/phenorag"
+	"github.com/phenorag/phenorag/phenotype"
 )
 
 // prefixTagger marks a mention negated when "no " or "No " starts the
@@ -109,5 +110,19 @@ func TestRetrieverSnippets(t *testing.T) {
 	if got["p1"].Snippets[0].Score <= p2.Snippets[0].Score {
 		t.Errorf("affirmed score %g not above negated %g", got["p1"].Snippets[0].Score,
 			p2.Snippets[0].Score)
+	}
+}
+
+func TestLowerCaseAbbreviationFound(t *testing.T) {
+	def := openPH(t)
+	def.Terms = append(def.Terms, phenotype.Term{Name: "odd", Abbreviations: []string{"phx"}})
+	ix := buildIndex(t, []phenorag.Note{{ID: "a", PatientID: "p", Text: "Seen for phx today."}})
+	r, err := NewRetriever(ix, def, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, err := r.Patient(context.Background(), "p")
+	if err != nil || len(ps.Snippets) != 1 || ps.Snippets[0].Terms[0] != "odd" {
+		t.Errorf("lower-case abbreviation: %+v, %v", ps, err)
 	}
 }
