@@ -168,66 +168,46 @@ func (b *builder) x(s string) {
 // value writes the value of one placeholder.
 func (b *builder) value(key string) {
 	p := b.p
+	if v, ok := placeholders[key]; ok {
+		if v.tenths {
+			b.betweenDec(v.lo, v.hi)
+		} else {
+			b.between(int(v.lo), int(v.hi))
+		}
+		return
+	}
 	switch key {
 	case "age":
 		b.num(p.age)
 	case "sex":
 		b.w(p.sexWord())
 	case "pron":
-		if p.female {
-			b.w("she")
-		} else {
-			b.w("he")
-		}
-	case "a1c":
-		b.betweenDec(6.4, 10.8)
-	case "ins":
-		b.between(12, 44)
+		b.w(map[bool]string{true: "she", false: "he"}[p.female])
 	case "bp":
 		b.between(104, 156)
 		b.w("/")
 		b.between(58, 92)
-	case "ldl":
-		b.between(52, 148)
-	case "cr":
-		b.betweenDec(0.7, 2.6)
-	case "egfr":
-		b.between(24, 58)
-	case "k":
-		b.betweenDec(3.5, 5.3)
-	case "na":
-		b.between(131, 144)
-	case "glu":
-		b.between(88, 242)
-	case "fev1":
-		b.betweenDec(0.9, 2.4)
-	case "wt":
-		b.between(58, 121)
-	case "bnp":
-		b.between(35, 2400)
-	case "hr":
-		b.between(58, 104)
-	case "tsh":
-		b.betweenDec(0.6, 5.8)
-	case "hgb":
-		b.betweenDec(8.1, 14.6)
-	case "wbc":
-		b.betweenDec(4.2, 14.8)
-	case "plt":
-		b.between(128, 410)
-	case "o2":
-		b.between(1, 4)
-	case "temp":
-		b.betweenDec(97.1, 100.6)
-	case "rr":
-		b.between(12, 24)
-	case "spo2":
-		b.between(89, 99)
-	case "year":
-		b.between(1988, 2012)
 	case "dr":
 		b.w(pick(p.r, doctors))
 	default:
 		b.w("{" + key + "}")
 	}
+}
+
+// valueRange is the range a placeholder's value is drawn from, in whole numbers
+// or in tenths.
+type valueRange struct {
+	lo, hi float64
+	tenths bool
+}
+
+// placeholders are the numeric placeholders of note templates.
+var placeholders = map[string]valueRange{
+	"a1c": {6.4, 10.8, true}, "ins": {12, 44, false}, "ldl": {52, 148, false},
+	"cr": {0.7, 2.6, true}, "egfr": {24, 58, false}, "k": {3.5, 5.3, true},
+	"na": {131, 144, false}, "glu": {88, 242, false}, "fev1": {0.9, 2.4, true},
+	"wt": {58, 121, false}, "bnp": {35, 2400, false}, "hr": {58, 104, false},
+	"tsh": {0.6, 5.8, true}, "hgb": {8.1, 14.6, true}, "wbc": {4.2, 14.8, true},
+	"plt": {128, 410, false}, "o2": {1, 4, false}, "temp": {97.1, 100.6, true},
+	"rr": {12, 24, false}, "spo2": {89, 99, false}, "year": {1988, 2012, false},
 }

@@ -540,6 +540,13 @@ func (b *builder) rhc() {
 			"ultrasound guidance with a 7 Fr balloon-tipped catheter. Moderate sedation.",
 		"RHC via right antecubital vein, 6 Fr sheath. Thermodilution cardiac output " +
 			"in triplicate. No complications."}))
+	b.hemodynamics(h)
+	b.x(pick(r, rhcDetails))
+	b.rhcImpression(h)
+}
+
+// hemodynamics writes the pressures and output of a catheterization.
+func (b *builder) hemodynamics(h *rhcVals) {
 	b.header("HEMODYNAMICS:")
 	b.w("RA: ")
 	b.num(h.ra)
@@ -562,7 +569,11 @@ func (b *builder) rhc() {
 	b.w(" L/min/m2\nSvO2: ")
 	b.between(58, 74)
 	b.w("%\n")
-	b.x(pick(r, rhcDetails))
+}
+
+// rhcImpression sums up a catheterization.
+func (b *builder) rhcImpression(h *rhcVals) {
+	r := b.p.r
 	b.header("IMPRESSION:")
 	start := len(b.buf)
 	b.w("mPAP ")
