@@ -8,7 +8,9 @@ import (
 )
 
 func TestEvaluation(t *testing.T) {
-	sp := func(note string, s, e int) phenorag.Span { return phenorag.Span{NoteID: note, Start: s, End: e} }
+	sp := func(note string, s, e int) phenorag.Span {
+		return phenorag.Span{NoteID: note, Start: s, End: e}
+	}
 	snips := []phenorag.Snippet{
 		{NoteID: "a", Start: 10, End: 50, Text: string(make([]byte, 40)),
 			Mentions: []phenorag.Mention{{Start: 20, End: 22}},
@@ -27,7 +29,8 @@ func TestEvaluation(t *testing.T) {
 		phenorag.Gold{Label: phenorag.Absent}, nil)
 
 	if e.EvidenceSpans != 4 || e.Covered != 2 || e.Recall() != 0.5 {
-		t.Errorf("evidence %d covered %d recall %g, want 4, 2, 0.5", e.EvidenceSpans, e.Covered, e.Recall())
+		t.Errorf("evidence %d covered %d recall %g, want 4, 2, 0.5",
+			e.EvidenceSpans, e.Covered, e.Recall())
 	}
 	if e.FalseFriendMentions != 1 || e.FriendSpans != 1 {
 		t.Errorf("false friend mentions = %d, spans %d; want 1, 1", e.FalseFriendMentions,

@@ -16,11 +16,14 @@ func day(d int) time.Time { return time.Date(2024, 1, d, 0, 0, 0, 0, time.UTC) }
 // fixture is a tiny cohort that exercises the matchers and the index.
 var fixture = []phenorag.Note{
 	{ID: "n1", PatientID: "p1", Date: day(1), Type: "echo",
-		Text: "TTE: RVSP was estimated at 62 mmHg. D-shaped septum.\nImpression: severe pulmonary\nhypertension."},
+		Text: "TTE: RVSP was estimated at 62 mmHg. D-shaped septum.\n" +
+			"Impression: severe pulmonary\nhypertension."},
 	{ID: "n2", PatientID: "p1", Date: day(5), Type: "progress",
-		Text: "Assessment: PH, WHO group 1. Continue sildenafil. Impression: severe pulmonary\nhypertension."},
+		Text: "Assessment: PH, WHO group 1. Continue sildenafil. " +
+			"Impression: severe pulmonary\nhypertension."},
 	{ID: "n3", PatientID: "p1", Date: day(9), Type: "progress", // copied forward
-		Text: "Assessment: PH, WHO group 1. Continue sildenafil. Impression: severe pulmonary\nhypertension."},
+		Text: "Assessment: PH, WHO group 1. Continue sildenafil. " +
+			"Impression: severe pulmonary\nhypertension."},
 	{ID: "n4", PatientID: "p2", Date: day(2), Type: "lab",
 		Text: "ABG: pH 7.31, pCO2 55. History of portal hypertension and essential hypertension."},
 	{ID: "n5", PatientID: "p2", Date: day(3), Type: "progress",

@@ -30,10 +30,12 @@ func TestMatcherFind(t *testing.T) {
 		mentions []string // term: text
 		values   []string // name=value unit
 	}{
-		{"phrase", "Known pulmonary hypertension.", []string{"pulmonary hypertension: pulmonary hypertension"}, nil},
+		{"phrase", "Known pulmonary hypertension.",
+			[]string{"pulmonary hypertension: pulmonary hypertension"}, nil},
 		{"line break", "severe pulmonary\n  hypertension noted",
 			[]string{"pulmonary hypertension: pulmonary\n  hypertension"}, nil},
-		{"upper case phrase", "PULMONARY HYPERTENSION", []string{"pulmonary hypertension: PULMONARY HYPERTENSION"}, nil},
+		{"upper case phrase", "PULMONARY HYPERTENSION",
+			[]string{"pulmonary hypertension: PULMONARY HYPERTENSION"}, nil},
 		{"abbreviation", "Dx: PH, on diuretics", []string{"pulmonary hypertension: PH"}, nil},
 		{"acidity is not PH", "ABG pH 7.31, pCO2 50", nil, nil},
 		{"upper-case acidity before a value", "pH 7.31", nil, nil},

@@ -26,8 +26,11 @@ type Retriever struct {
 	chunkNotes int
 }
 
-// defaultChunkNotes bounds the notes of the patients searched in one request.
-const defaultChunkNotes = 20000
+// defaultChunkNotes bounds the notes of the patients searched in one
+// request. Each request runs the whole disease query, so larger chunks cost
+// less in all (on 104,000 notes: 5,000 took 3.5 s, 20,000 1.8 s, 100,000
+// 1.6 s), while the hits of a chunk, stored text included, are held in memory.
+const defaultChunkNotes = 50000
 
 // A hit's region, where the exact matchers run, reaches regionBefore bytes
 // before the term bleve located (a phrase may start a few words earlier, and
@@ -214,7 +217,7 @@ func (r *Retriever) search(ctx context.Context, scope query.Query, ids []string,
 		if err != nil {
 			return nil, err
 		}
-		snips := r.cut.Note(n, r.regions(h, n.Text))
+		snips := r.cut.noteIn(n, r.regions(h, n.Text))
 		byPatient[n.PatientID] = append(byPatient[n.PatientID], snips...)
 	}
 

@@ -79,15 +79,18 @@ func (c *Cutter) Patient(id string, notes []phenorag.Note) phenorag.PatientSnipp
 	var all []phenorag.Snippet
 	for _, n := range notes {
 		ps.TextBytes += len(n.Text)
-		all = append(all, c.Note(n, nil)...)
+		all = append(all, c.Note(n)...)
 	}
 	ps.Snippets = c.Select(all)
 	return ps
 }
 
-// Note returns the snippets of one note, matching only inside regions (the
-// whole note when regions is nil). Regions must be sorted and disjoint.
-func (c *Cutter) Note(n phenorag.Note, regions []region) []phenorag.Snippet {
+// Note returns the scored snippets of one note, before selection.
+func (c *Cutter) Note(n phenorag.Note) []phenorag.Snippet { return c.noteIn(n, nil) }
+
+// noteIn returns the snippets of one note, matching only inside regions
+// (the whole note when regions is nil). Regions must be sorted and disjoint.
+func (c *Cutter) noteIn(n phenorag.Note, regions []region) []phenorag.Snippet {
 	if regions == nil {
 		regions = []region{{0, len(n.Text)}}
 	}
@@ -118,7 +121,8 @@ func (c *Cutter) Note(n phenorag.Note, regions []region) []phenorag.Snippet {
 
 // windows cuts a window around each match, merges overlapping ones, and
 // fills each with the matches it holds.
-func (c *Cutter) windows(n phenorag.Note, ms []phenorag.Mention, vs []phenorag.Value) []phenorag.Snippet {
+func (c *Cutter) windows(n phenorag.Note, ms []phenorag.Mention,
+	vs []phenorag.Value) []phenorag.Snippet {
 	var spans []region
 	for _, m := range ms {
 		spans = append(spans, c.around(n.Text, m.Start, m.End))
