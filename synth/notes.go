@@ -104,11 +104,15 @@ func (b *builder) discharge() {
 	b.header("PERTINENT LABS:")
 	b.labs()
 	b.header("HOSPITAL COURSE:")
-	for _, k := range r.Perm(len(hospitalCourses))[:2+r.IntN(3)] {
+	for _, k := range r.Perm(len(hospitalCourses))[:2+r.IntN(5)] {
 		b.para(hospitalCourses[k])
 		b.w("\n\n")
 	}
-	b.ap("Course by problem:", 2+r.IntN(3))
+	b.header("PROCEDURES:")
+	b.line(pick(r, procedures))
+	b.header("CONSULTS:")
+	b.line(pick(r, consults))
+	b.ap("Course by problem:", 2+r.IntN(5))
 	b.meds("DISCHARGE MEDICATIONS:")
 	b.header("DISCHARGE CONDITION:")
 	b.line(pick(r, []string{"Stable, ambulating with a walker.", "Good. Tolerating diet.",
@@ -252,6 +256,19 @@ var subjectives = []string{
 	"The patient was in usual state of health until 3 days prior to admission when " +
 		"{pron} noted increasing shortness of breath and bilateral leg swelling. " +
 		"Weight up 4 lb per home scale.",
+}
+
+var procedures = []string{
+	"None.", "PICC line placement (right basilic), 4 Fr single lumen.",
+	"Thoracentesis, left, 900 ml serous fluid removed; transudate by Light criteria.",
+	"EGD: LA grade B esophagitis, no active bleeding.",
+	"Paracentesis, 3 L, no SBP.",
+}
+
+var consults = []string{
+	"None.", "Nephrology, physical therapy.", "Cardiology (see separate note).",
+	"Infectious disease, wound care.", "Palliative care, social work.",
+	"Endocrinology for insulin titration.",
 }
 
 var radiologyExtras = []string{
