@@ -271,13 +271,13 @@ func isPHCode(code string) bool {
 }
 
 func TestCases(t *testing.T) {
-	checkCohort(t, collect(t, Config{Patients: 300, Seed: 11, NotesMax: 20}))
+	checkCohort(t, collect(t, Config{Patients: 100, Seed: 11, NotesMax: 20}))
 }
 
 // TestCasesInShortRecords checks that cases which need several notes never
 // overwrite each other in the shortest records allowed.
 func TestCasesInShortRecords(t *testing.T) {
-	checkCohort(t, collect(t, Config{Patients: 1000, Seed: 3, NotesMin: 3, NotesMax: 4}))
+	checkCohort(t, collect(t, Config{Patients: 200, Seed: 3, NotesMin: 3, NotesMax: 4}))
 }
 
 func TestNoteCountSkew(t *testing.T) {
