@@ -296,7 +296,7 @@ func (p *plan) hypothetical() bool {
 
 var hypotheticalForms = []string{
 	"pending RHC to evaluate for pulmonary hypertension.",
-	"referred to PH clinic for evaluation of possible PAH.",
+	"referred for evaluation of possible PAH.",
 	"? pulm HTN - will get echo before next visit.",
 	"TTE to evaluate for PH.",
 	"r/o PH - echo ordered.",
@@ -366,7 +366,7 @@ func (p *plan) uncertain() bool {
 }
 
 var uncertainForms = []string{
-	"Suspect mild pulmonary hypertension; correlate clinically.",
+	"Suspected mild pulmonary hypertension; correlate clinically.",
 	"Probable mild PH, estimate limited by a weak TR jet.",
 	"Possible mild pulmonary hypertension.",
 	"Borderline elevated RVSP; mild pulmonary hypertension cannot be excluded.",
@@ -474,7 +474,7 @@ func (p *plan) workupCode() bool {
 }
 
 var workupForms = []string{
-	"Pulmonary hypertension excluded: normal mPAP and PVR.",
+	"Pulmonary hypertension ruled out: normal mPAP and PVR.",
 	"No pulmonary hypertension. Normal PVR and wedge pressure.",
 	"Normal right heart pressures; pulmonary hypertension ruled out.",
 	"Normal hemodynamics, no evidence of pulmonary hypertension.",
