@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -95,7 +96,7 @@ func TestIDsAndShape(t *testing.T) {
 	positives, notes := 0, 0
 	seen := map[string]bool{}
 	for i, p := range ps {
-		if want := "1000000" + string(rune('1'+i)); i < 9 && p.ID != want {
+		if want := strconv.Itoa(firstPatientID + i); p.ID != want {
 			t.Errorf("patient %d id %s, want %s", i, p.ID, want)
 		}
 		if p.Gold.Label == phenorag.Present {
