@@ -71,6 +71,9 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 
+	if err := os.MkdirAll(c.out, 0o755); err != nil {
+		return fmt.Errorf("create output directory: %w", err)
+	}
 	index := filepath.Join(c.out, "index")
 	snippets := filepath.Join(c.out, "snippets.jsonl")
 	run := filepath.Join(c.out, "run")
