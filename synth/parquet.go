@@ -31,13 +31,14 @@ type parquetOut struct {
 }
 
 func createParquet(dir, rel string, schema *arrow.Schema) (*parquetOut, error) {
-	return createParquetAlloc(dir, rel, schema, memory.DefaultAllocator)
+	return createParquetWith(dir, rel, schema, memory.DefaultAllocator, rowGroupRows)
 }
 
-// createParquetAlloc is createParquet with the allocator of the record
-// builder and the writer, so tests can check that every buffer is released.
-func createParquetAlloc(dir, rel string, schema *arrow.Schema,
-	mem memory.Allocator) (*parquetOut, error) {
+// createParquetWith is createParquet with the allocator of the record
+// builder and the writer, and the row group size, so that tests can check
+// that every buffer is released and that row groups are cut.
+func createParquetWith(dir, rel string, schema *arrow.Schema, mem memory.Allocator,
+	groupRows int64) (*parquetOut, error) {
 	full := filepath.Join(dir, rel)
 	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
 		return nil, err
@@ -52,7 +53,7 @@ func createParquetAlloc(dir, rel string, schema *arrow.Schema,
 	// from run to run.
 	props := parquet.NewWriterProperties(
 		parquet.WithCompression(compress.Codecs.Zstd),
-		parquet.WithMaxRowGroupLength(rowGroupRows),
+		parquet.WithMaxRowGroupLength(groupRows),
 		parquet.WithCreatedBy("phenorag synth"),
 		parquet.WithDictionaryDefault(false),
 		parquet.WithDictionaryFor("note_type", true),

@@ -371,10 +371,13 @@ func BenchmarkWrite(b *testing.B) {
 	b.ReportMetric(float64(m.NoteBytes)/sec/1e6, "note-MB/s")
 }
 
-func TestParquetReleasesMemory(t *testing.T) {
+// TestParquetRowGroups checks that every buffer is released and that rows
+// are cut into row groups of the size asked for.
+func TestParquetRowGroups(t *testing.T) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
-	o, err := createParquetAlloc(t.TempDir(), "notes.parquet", notesSchema, mem)
+	dir := t.TempDir()
+	o, err := createParquetWith(dir, "notes.parquet", notesSchema, mem, 1000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -387,8 +390,10 @@ func TestParquetReleasesMemory(t *testing.T) {
 	if err := o.close(); err != nil {
 		t.Fatal(err)
 	}
-	if o.rows() != batchRows+10 {
-		t.Fatalf("%d rows", o.rows())
+	got, groups := readParquetColumn(t, filepath.Join(dir, "notes.parquet"), "note_id")
+	if len(got) != batchRows+10 || groups != (batchRows+10+999)/1000 {
+		t.Fatalf("%d rows in %d row groups, want %d in groups of at most 1000",
+			len(got), groups, batchRows+10)
 	}
 }
 
