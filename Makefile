@@ -5,7 +5,7 @@ OLLAMA_BIN = $(CURDIR)/.cache/ollama/bin/ollama
 TEST_MODEL ?= $(abspath $(CURDIR)/../shared/models/stories260K.gguf)
 DEMO_OUT  ?= out/demo
 
-.PHONY: all build test check unit race integration ollama demo demo-offline bench fuzz clean
+.PHONY: all build test check unit race integration ollama demo demo-offline bench bench-scale clean
 
 all: build
 
@@ -34,7 +34,7 @@ ollama:
 
 integration: ollama
 	PHENORAG_OLLAMA_BIN=$(OLLAMA_BIN) PHENORAG_TEST_MODEL=$(TEST_MODEL) \
-		$(GO) test -tags integration -count=1 -timeout 30m ./...
+		$(GO) test -tags integration -run 'RealServer|Integration' -count=1 -timeout 30m ./...
 
 # demo runs the whole pipeline on the bundled synthetic cohort against the
 # Ollama server at OLLAMA_HOST (default 127.0.0.1:11434) and the model in
@@ -49,6 +49,14 @@ demo-offline: build ollama
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
+
+# bench-scale measures every stage on a large synthetic cohort (default
+# 100,000 patients, about a million notes; needs about 10 GB in SCALE_DIR).
+PATIENTS  ?= 100000
+SCALE_DIR ?= $(CURDIR)/out/scale
+bench-scale: build
+	$(GO) build -o bin/phenorag-scale ./cmd/phenorag-scale
+	./bin/phenorag-scale --patients $(PATIENTS) --dir $(SCALE_DIR) --phenorag bin/phenorag
 
 clean:
 	rm -rf bin out

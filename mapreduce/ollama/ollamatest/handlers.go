@@ -58,11 +58,15 @@ func (s *Server) handleShow(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("model '%s' not found", name))
 		return
 	}
+	ctxLen := m.ContextLength
+	if ctxLen == 0 {
+		ctxLen = 512
+	}
 	writeJSON(w, http.StatusOK, api.ShowResponse{
 		Modelfile: "FROM " + m.Name + "\nTEMPLATE \"\"\"{{ .Prompt }}\"\"\"\n",
 		Template:  "{{ .Prompt }}",
 		Details:   api.ModelDetails{Format: "gguf", Family: "llama", ParameterSize: "260K"},
-		ModelInfo: map[string]any{"general.architecture": "llama", "llama.context_length": 512},
+		ModelInfo: map[string]any{"general.architecture": "llama", "llama.context_length": ctxLen},
 	})
 }
 

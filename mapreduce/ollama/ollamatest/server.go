@@ -23,6 +23,9 @@ import (
 type Model struct {
 	Name   string // "stories" or "stories:latest"
 	Digest string // as /api/tags reports it
+	// ContextLength is the trained context /api/show reports; 0 means 512,
+	// that of the tiny test model.
+	ContextLength int
 }
 
 // DefaultModel is the model a Server holds unless WithModels says otherwise.
