@@ -28,11 +28,12 @@ func TestIndexAndRetrieveCommands(t *testing.T) {
 	notes := filepath.Join(cohort, "csv", "notes.csv")
 	index := filepath.Join(dir, "index")
 
-	if code, _, stderr := runRetrieveCLI(t, "index", "--notes", notes, "--index", index); code != exitOK {
+	code, _, stderr := runRetrieveCLI(t, "index", "--notes", notes, "--index", index)
+	if code != exitOK {
 		t.Fatalf("index: exit %d: %s", code, stderr)
 	}
 	// A second run over the same file adds nothing, and says so.
-	code, _, stderr := runRetrieveCLI(t, "index", "--notes", notes, "--index", index)
+	code, _, stderr = runRetrieveCLI(t, "index", "--notes", notes, "--index", index)
 	if code != exitOK || !strings.Contains(stderr, "accepted=0") {
 		t.Fatalf("re-index: exit %d: %s", code, stderr)
 	}
