@@ -36,7 +36,9 @@ type runConfig struct {
 	numCtx, numPredict int
 	numThread          int
 	bytesPerToken      float64
-	timeout            time.Duration
+	timeout, backoff   time.Duration
+	cooldown           time.Duration
+	retries            int
 	patients           listFlag
 }
 
@@ -64,6 +66,13 @@ func parseRunFlags(args []string) (runConfig, error) {
 	fs.Float64Var(&c.bytesPerToken, "bytes-per-token", mapreduce.DefaultBytesPerToken,
 		"bytes of text per token assumed when packing snippets into calls")
 	fs.DurationVar(&c.timeout, "timeout", 0, "bound on one call attempt (0: 10m)")
+	fs.IntVar(&c.retries, "retries", 0,
+		"further attempts of a call after a 503, a crash, a reset or a timeout "+
+			"(0: "+strconv.Itoa(ollama.DefaultRetries)+"; -1: none)")
+	fs.DurationVar(&c.backoff, "backoff", 0, "wait before the first retry, doubling after "+
+		"(0: "+ollama.DefaultBackoff.String()+")")
+	fs.DurationVar(&c.cooldown, "cooldown", 0, "how long a failing server is left alone before "+
+		"one call probes it, doubling while it keeps failing (0: "+ollama.DefaultCooldown.String()+")")
 	fs.Var(&c.patients, "patient", "only this patient `ID` (repeatable)")
 	fs.BoolVar(&c.quiet, "quiet", false, "no progress bar")
 	if err := parseFlags(fs, args); err != nil {
@@ -173,7 +182,8 @@ func connect(ctx context.Context, c runConfig) (*ollama.Client, ollama.ModelInfo
 		return nil, ollama.ModelInfo{}, usagef("--ollama: %v", err)
 	}
 	client, err := ollama.New(ollama.Config{Endpoints: eps, Model: c.model,
-		Options: c.llmOptions(), Timeout: c.timeout})
+		Options: c.llmOptions(), Timeout: c.timeout, Retries: c.retries, Backoff: c.backoff,
+		Cooldown: c.cooldown})
 	if err != nil {
 		return nil, ollama.ModelInfo{}, err
 	}
