@@ -22,6 +22,7 @@ type rulesFlags struct {
 	format, cohort                        string
 	cohortID                              int
 	nlp                                   bool
+	shard                                 phenorag.Shard
 }
 
 func parseRulesFlags(args []string) (rulesFlags, error) {
@@ -45,8 +46,13 @@ func parseRulesFlags(args []string) (rulesFlags, error) {
 	fs.IntVar(&f.cohortID, "cohort-id", 1, "cohort_definition_id of --cohort")
 	fs.BoolVar(&f.nlp, "nlp", false, "also count affirmed mentions and abnormal note "+
 		"measurements (method rules+nlp; needs --snippets)")
+	shard := fs.String("shard", "", "label only shard `K/N` of the patients")
 	if err := parseFlags(fs, args); err != nil {
 		return f, err
+	}
+	var err error
+	if f.shard, err = phenorag.ParseShard(*shard); err != nil {
+		return f, usagef("--shard: %v", err)
 	}
 	switch {
 	case f.out == "":
@@ -120,7 +126,9 @@ func addUniverse(ctx context.Context, b *diagnose.Baseline, f rulesFlags) error 
 			return err
 		}
 		for _, id := range ids {
-			b.AddPatient(id)
+			if f.shard.Contains(id) {
+				b.AddPatient(id)
+			}
 		}
 	}
 	if f.snippets == "" {
@@ -130,7 +138,9 @@ func addUniverse(ctx context.Context, b *diagnose.Baseline, f rulesFlags) error 
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		b.AddSnippets(ps)
+		if f.shard.Contains(ps.PatientID) {
+			b.AddSnippets(ps)
+		}
 		return nil
 	})
 }
@@ -150,7 +160,9 @@ func addFacts(ctx context.Context, b *diagnose.Baseline, f rulesFlags) (int, err
 		}
 	}
 	sum, err := ingest.ReadFacts(ctx, f.facts, opts, func(fact phenorag.Fact) error {
-		b.AddFact(fact)
+		if f.shard.Contains(fact.PatientID) {
+			b.AddFact(fact)
+		}
 		return nil
 	})
 	err = errors.Join(err, closeRejects())

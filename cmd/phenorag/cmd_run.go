@@ -40,6 +40,7 @@ type runConfig struct {
 	cooldown           time.Duration
 	retries            int
 	patients           listFlag
+	shard              phenorag.Shard
 }
 
 // parseRunFlags reads and checks the flags of `phenorag run`.
@@ -75,8 +76,14 @@ func parseRunFlags(args []string) (runConfig, error) {
 		"one call probes it, doubling while it keeps failing (0: "+ollama.DefaultCooldown.String()+")")
 	fs.Var(&c.patients, "patient", "only this patient `ID` (repeatable)")
 	fs.BoolVar(&c.quiet, "quiet", false, "no progress bar")
+	shard := fs.String("shard", "", "run only shard `K/N` of the patients (merge the shards' "+
+		"run directories with phenorag merge)")
 	if err := parseFlags(fs, args); err != nil {
 		return c, err
+	}
+	var err error
+	if c.shard, err = phenorag.ParseShard(*shard); err != nil {
+		return c, usagef("--shard: %v", err)
 	}
 	switch {
 	case (c.index == "") == (c.snippets == ""):
@@ -231,6 +238,9 @@ func openSource(c runConfig, def *phenotype.Definition) (
 	if len(c.patients) > 0 {
 		src, total = onlyPatients(src, c.patients), len(c.patients)
 	}
+	if c.shard.N > 1 {
+		src, total = inShard(src, c.shard), -1
+	}
 	return src, total, in, closeFn, nil
 }
 
@@ -260,6 +270,18 @@ func onlyPatients(src mapreduce.Source, ids []string) mapreduce.Source {
 	return func(ctx context.Context, fn func(phenorag.PatientSnippets) error) error {
 		return src(ctx, func(ps phenorag.PatientSnippets) error {
 			if !want[ps.PatientID] {
+				return nil
+			}
+			return fn(ps)
+		})
+	}
+}
+
+// inShard passes on only the patients of one shard.
+func inShard(src mapreduce.Source, shard phenorag.Shard) mapreduce.Source {
+	return func(ctx context.Context, fn func(phenorag.PatientSnippets) error) error {
+		return src(ctx, func(ps phenorag.PatientSnippets) error {
+			if !shard.Contains(ps.PatientID) {
 				return nil
 			}
 			return fn(ps)
@@ -320,6 +342,7 @@ type runSettings struct {
 	BytesPerToken float64 `json:"bytes_per_token"`
 	Ollama        string  `json:"ollama,omitempty"`
 	Timeout       string  `json:"timeout,omitempty"`
+	Shard         string  `json:"shard,omitempty"`
 }
 
 // finishRun writes the other diagnoses formats and the manifest, and
@@ -336,6 +359,7 @@ func finishRun(e *env, c runConfig, prov phenorag.Provenance, in runInput,
 	if c.timeout > 0 {
 		m.Settings.Timeout = c.timeout.String()
 	}
+	m.Settings.Shard = c.shard.String()
 	if err := writeJSONFile(filepath.Join(c.out, "manifest.json"), m); err != nil {
 		return err
 	}

@@ -65,6 +65,7 @@ var commands = map[string]command{
 	"eval":     {"compare predictions with gold labels", runEval},
 	"explain":  {"show the evidence behind one patient's diagnosis", runExplain},
 	"demo":     {"run the whole pipeline on a cohort and print the evaluation", runDemo},
+	"merge":    {"combine the run directories of a cohort's shards", runMerge},
 }
 
 func main() {
