@@ -20,6 +20,7 @@ type retrieveFlags struct {
 	topK, window          int
 	eval                  string // gold folder: labels.csv and evidence.csv
 	friendCases           listFlag
+	shard                 phenorag.Shard
 }
 
 func parseRetrieveFlags(args []string) (retrieveFlags, error) {
@@ -40,8 +41,13 @@ func parseRetrieveFlags(args []string) (retrieveFlags, error) {
 		"gold `dir` (labels.csv, evidence.csv): print evidence recall and prompt share")
 	fs.Var(&f.friendCases, "friend-cases",
 		"evidence `cases` that are false friends (default: the synthetic cohort's)")
+	shard := fs.String("shard", "", "write only shard `K/N` of the patients")
 	if err := parseFlags(fs, args); err != nil {
 		return f, err
+	}
+	var err error
+	if f.shard, err = phenorag.ParseShard(*shard); err != nil {
+		return f, usagef("--shard: %v", err)
 	}
 	switch {
 	case f.index == "":
@@ -89,6 +95,9 @@ func runRetrieve(ctx context.Context, e *env, args []string) error {
 	var st retrieveStats
 	var ev retrieve.Evaluation
 	write := func(ps phenorag.PatientSnippets) error {
+		if !f.shard.Contains(ps.PatientID) {
+			return nil
+		}
 		st.add(ps)
 		if g, ok := gold[ps.PatientID]; ok {
 			ev.Add(ps, g.Gold, g.Friends)
