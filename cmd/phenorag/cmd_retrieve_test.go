@@ -1,16 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
-	"encoding/json"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/phenorag/phenorag"
 	"github.com/phenorag/phenorag/retrieve"
 )
 
@@ -61,7 +57,7 @@ func TestIndexAndRetrieveCommands(t *testing.T) {
 	if strings.Contains(stderr, "hypertension") {
 		t.Errorf("note text reached the log:\n%s", stderr)
 	}
-	ids := readSnippetIDs(t, out)
+	ids := readPatients(t, out)
 	if len(ids) != m.Patients || !slices.IsSorted(ids) {
 		t.Errorf("snippets.jsonl holds %d patients, sorted %v", len(ids), slices.IsSorted(ids))
 	}
@@ -78,25 +74,4 @@ func TestRetrieveUsage(t *testing.T) {
 			t.Errorf("%v: exit %d, want %d", args, code, exitUsage)
 		}
 	}
-}
-
-// readSnippetIDs reads the patient ids of a snippets JSONL file.
-func readSnippetIDs(t *testing.T, path string) []string {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var ids []string
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<24)
-	for sc.Scan() {
-		var ps phenorag.PatientSnippets
-		if err := json.Unmarshal(sc.Bytes(), &ps); err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, ps.PatientID)
-	}
-	return ids
 }

@@ -85,8 +85,8 @@ func runArgsFor(snippets, out, url string) []string {
 		"--ollama", url + "#slots=2", "--num-ctx", "8192", "--quiet"}
 }
 
-// readPatients returns the patient ids of a diagnoses.jsonl in file order,
-// failing on a line that is not a whole JSON object.
+// readPatients returns the patient ids of a JSON-lines output (diagnoses,
+// snippets) in file order, failing on a line that is not a whole JSON object.
 func readPatients(t *testing.T, path string) []string {
 	t.Helper()
 	f, err := os.Open(path)
@@ -98,11 +98,13 @@ func readPatients(t *testing.T, path string) []string {
 	sc := bufio.NewScanner(f)
 	sc.Buffer(nil, 1<<24)
 	for sc.Scan() {
-		var d phenorag.Diagnosis
-		if err := json.Unmarshal(sc.Bytes(), &d); err != nil {
+		var rec struct {
+			PatientID string `json:"patient_id"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
 			t.Fatalf("%s: a corrupt line: %v", path, err)
 		}
-		ids = append(ids, d.PatientID)
+		ids = append(ids, rec.PatientID)
 	}
 	return ids
 }
