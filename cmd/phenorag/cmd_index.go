@@ -73,7 +73,7 @@ func runIndex(ctx context.Context, e *env, args []string) error {
 
 	var rejected int
 	for _, path := range f.notes {
-		entry, err := indexFile(ctx, w, path, f.format, rej)
+		entry, err := indexFile(ctx, e, w, path, f.format, rej)
 		if err != nil {
 			err = errors.Join(err, w.Close(ctx), ix.Close(), closeRejects())
 			return err
@@ -101,15 +101,21 @@ func runIndex(ctx context.Context, e *env, args []string) error {
 
 // indexFile reads one notes path into w and says what became of its rows.
 // A note whose id the index holds with another text is rejected.
-func indexFile(ctx context.Context, w *retrieve.Writer, path, format string,
+func indexFile(ctx context.Context, e *env, w *retrieve.Writer, path, format string,
 	rej *indexRejects) (retrieve.FileEntry, error) {
-	var dup, conflicts int
+	var dup, conflicts, n int
+	progress, done := newCounter(e, "notes")
+	defer done()
 	opts := ingest.Options{Format: format}
 	if rej != nil {
 		opts.Rejects = rej.file
 	}
-	sum, err := ingest.ReadNotes(ctx, []string{path}, opts, func(n phenorag.Note) error {
-		out, err := w.Add(ctx, n)
+	sum, err := ingest.ReadNotes(ctx, []string{path}, opts, func(note phenorag.Note) error {
+		n++
+		if n%1000 == 0 {
+			progress(n)
+		}
+		out, err := w.Add(ctx, note)
 		switch {
 		case out == retrieve.Duplicate:
 			dup++

@@ -49,3 +49,25 @@ func isTerminal(w any) bool {
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
+
+// newCounter returns a progress callback for work of unknown size, such as
+// the notes of an input file: a spinner with a count on stderr when it is a
+// terminal, otherwise a log line at most every 30 seconds. It is called with
+// the running count; done ends the spinner.
+func newCounter(e *env, what string) (add func(n int), done func()) {
+	if isTerminal(e.stderr) {
+		bar := progressbar.NewOptions64(-1, progressbar.OptionSetWriter(e.stderr),
+			progressbar.OptionSetDescription(what), progressbar.OptionShowCount(),
+			progressbar.OptionShowIts(), progressbar.OptionSetItsString(what),
+			progressbar.OptionThrottle(250*time.Millisecond), progressbar.OptionClearOnFinish())
+		return func(n int) { bar.Set(n) }, func() { bar.Finish() }
+	}
+	last := time.Now()
+	return func(n int) {
+		if time.Since(last) < logEvery {
+			return
+		}
+		last = time.Now()
+		e.log.Info("progress", what, n)
+	}, func() {}
+}
