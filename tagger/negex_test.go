@@ -41,7 +41,7 @@ func TestNegexDev(t *testing.T) {
 		f1   float64
 	}{
 		{"negation", rep.Negation, 0.95},
-		{"temporality", rep.Temporality, 0.62},
+		{"temporality", rep.Temporality, 0.68},
 		{"experiencer", rep.Experiencer, 0.50},
 	}
 	for _, f := range floors {

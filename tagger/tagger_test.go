@@ -82,6 +82,12 @@ func TestTagPHSentences(t *testing.T) {
 		{"Consider pulmonary hypertension if symptoms persist.", "pulmonary hypertension",
 			isPossible},
 		{"Her mother had PAH; the patient now has PAH as well.", "PAH as", isAffirmed},
+		// A radiology or pathology report's history is the reason for the
+		// study: what it names is current.
+		{"CLINICAL HISTORY:  Dyspnea, pulmonary hypertension.", "pulmonary hypertension",
+			isAffirmed},
+		{"CT CHEST   PATIENT HISTORY:  Dyspnea.", "Dyspnea", isAffirmed},
+		{"She was dizzy the last time she took sildenafil.", "dizzy", isHistorical},
 	}
 	tg := phTagger(t)
 	for _, tc := range tests {
