@@ -6,8 +6,10 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -347,5 +349,72 @@ func TestFileSummaryReconciles(t *testing.T) {
 		Empty: 2}
 	if got := sum.Totals(); got != want {
 		t.Errorf("Totals() = %+v, want %+v", got, want)
+	}
+}
+
+// TestKeptIDsDoNotPinText keeps the id of every note read, as an index
+// writer's set of ids seen does, and checks that the notes' text can still
+// be collected: an id that shared the memory of its row would keep every
+// text alive.
+func TestKeptIDsDoNotPinText(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "notes.csv")
+	const notes, textSize = 4000, 4000
+	writeBenchCSVRows(t, path, notes, textSize)
+
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	var kept []string
+	for _, format := range []string{"", "jsonl"} {
+		if format == "jsonl" {
+			path = filepath.Join(dir, "notes.jsonl")
+			writeBenchJSONLRows(t, path, notes, textSize)
+		}
+		kept = kept[:0]
+		_, err := ReadNotes(context.Background(), []string{path}, Options{},
+			func(n phenorag.Note) error {
+				kept = append(kept, n.ID, n.PatientID)
+				return nil
+			})
+		if err != nil {
+			t.Fatal(err)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		grew := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+		if text := int64(notes * textSize); grew > text/10 {
+			t.Errorf("%s: heap grew %d bytes while keeping %d ids of notes with %d bytes of text",
+				path, grew, len(kept), text)
+		}
+	}
+	runtime.KeepAlive(kept)
+}
+
+// writeBenchCSVRows writes n notes of size bytes of text each as CSV.
+func writeBenchCSVRows(t *testing.T, path string, n, size int) {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("note_id,patient_id,note_date,text\n")
+	text := strings.Repeat("x", size)
+	for i := range n {
+		fmt.Fprintf(&b, "n%d,p%d,2020-01-02,\"%s\"\n", i, i/10, text)
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// writeBenchJSONLRows writes n notes of size bytes of text each as JSONL.
+func writeBenchJSONLRows(t *testing.T, path string, n, size int) {
+	t.Helper()
+	var b strings.Builder
+	text := strings.Repeat("x", size)
+	for i := range n {
+		fmt.Fprintf(&b, `{"note_id":"n%d","patient_id":"p%d","note_date":"2020-01-02","text":"%s"}`+"\n",
+			i, i/10, text)
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -205,6 +205,7 @@ func buildNote(vals []string, ok []bool, mimic bool) (phenorag.Note, error) {
 		Title:     strings.TrimSpace(vals[nTitle]),
 		Text:      vals[nText],
 	}
+	detach(&n.ID, &n.PatientID, &n.Type, &n.Title)
 	switch {
 	case n.ID == "":
 		return n, rowErr("note_id", ErrMissingField, "")
@@ -225,6 +226,27 @@ func buildNote(vals []string, ok []bool, mimic bool) (phenorag.Note, error) {
 		n.Type = t
 	}
 	return n, nil
+}
+
+// detach copies short fields into one string of their own. The fields of a
+// row may share the memory of the whole row, text included, so a caller
+// that keeps a note's id (in a set of the ids it has seen, say) would
+// otherwise keep every note's text alive.
+func detach(fields ...*string) {
+	size := 0
+	for _, f := range fields {
+		size += len(*f)
+	}
+	var b strings.Builder
+	b.Grow(size)
+	for _, f := range fields {
+		b.WriteString(*f)
+	}
+	all, at := b.String(), 0
+	for _, f := range fields {
+		*f = all[at : at+len(*f)]
+		at += len(*f)
+	}
 }
 
 // accept checks a note against those seen before and passes it on.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
@@ -90,13 +91,18 @@ func (w *Writer) Add(ctx context.Context, n phenorag.Note) (Outcome, error) {
 	if err != nil || out != Added {
 		return out, err
 	}
-	w.seen[n.ID] = sum
+	// The maps outlive the note: copy the ids, which may share the memory
+	// of a larger string, such as the row they were read from.
+	w.seen[strings.Clone(n.ID)] = sum
 	if err := w.batch.Index(n.ID, noteDoc(n, sum)); err != nil {
 		return Added, fmt.Errorf("note %s: %w", n.ID, err)
 	}
-	p := w.counts[n.PatientID]
+	p, ok := w.counts[n.PatientID]
 	p.Notes++
 	p.TextBytes += len(n.Text)
+	if !ok {
+		n.PatientID = strings.Clone(n.PatientID)
+	}
 	w.counts[n.PatientID] = p
 	if w.batch.Size() >= w.opts.BatchSize {
 		return Added, w.flush(ctx)
