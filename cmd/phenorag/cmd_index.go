@@ -7,6 +7,8 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"text/tabwriter"
+	"time"
 
 	"github.com/phenorag/phenorag"
 	"github.com/phenorag/phenorag/ingest"
@@ -26,7 +28,8 @@ func parseIndexFlags(args []string) (indexFlags, error) {
 	fs := flag.NewFlagSet("index", flag.ContinueOnError)
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(),
-			"usage: phenorag index --notes PATH... --index DIR [--format F] [--rejects FILE]")
+			"usage: phenorag index --notes PATH... --index DIR [--format F] [--rejects FILE]\n"+
+				"       phenorag index --index DIR   (says what the index holds)")
 		fs.PrintDefaults()
 	}
 	fs.Var(&f.notes, "notes", "notes `path` (file or folder; repeatable, or comma separated)")
@@ -38,10 +41,7 @@ func parseIndexFlags(args []string) (indexFlags, error) {
 	if err := parseFlags(fs, args); err != nil {
 		return f, err
 	}
-	switch {
-	case len(f.notes) == 0:
-		return f, usagef("--notes is required")
-	case f.index == "":
+	if f.index == "" {
 		return f, usagef("--index is required")
 	}
 	return f, nil
@@ -59,6 +59,9 @@ func runIndex(ctx context.Context, e *env, args []string) error {
 	f, err := parseIndexFlags(args)
 	if err != nil {
 		return err
+	}
+	if len(f.notes) == 0 {
+		return showIndex(e, f.index)
 	}
 	rej, closeRejects, err := openIndexRejects(f.rejects)
 	if err != nil {
@@ -163,4 +166,28 @@ func openIndexRejects(path string) (*indexRejects, func() error, error) {
 		r.csv.Flush()
 		return errors.Join(r.csv.Error(), file.Close())
 	}, nil
+}
+
+// showIndex prints what an index holds: its totals and, for each file it
+// was built from, what became of the file's rows.
+func showIndex(e *env, dir string) error {
+	ix, err := retrieve.Open(dir)
+	if err != nil {
+		return err
+	}
+	m := ix.Manifest()
+	if err := ix.Close(); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "index %s: %d notes of %d patients, %d bytes of text, from %d files\n",
+		dir, m.Notes, m.Patients, m.TextBytes, len(m.Files))
+	fmt.Fprintf(e.stdout, "created %s, updated %s\n\n", m.Created.Format(time.RFC3339),
+		m.Updated.Format(time.RFC3339))
+	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "file\tformat\tread\taccepted\trejected\tduplicates\tindexed at")
+	for _, fe := range m.Files {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%s\n", fe.Path, fe.Format, fe.Read,
+			fe.Accepted, fe.Rejected, fe.Duplicates, fe.IndexedAt.Format(time.RFC3339))
+	}
+	return tw.Flush()
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -45,8 +46,17 @@ func TestIndexAndRetrieveCommands(t *testing.T) {
 			m.Patients, m.Files)
 	}
 
+	// Without --notes, index says what the index holds.
+	code, stdout, stderr := runRetrieveCLI(t, "index", "--index", index)
+	want := fmt.Sprintf("%d notes of %d patients", m.Notes, m.Patients)
+	if code != exitOK || !strings.Contains(stdout, want) ||
+		strings.Count(stdout, filepath.Base(notes)) != 2 {
+		t.Errorf("index --index: exit %d, want %q and both runs of %s:\n%s%s", code, want,
+			notes, stdout, stderr)
+	}
+
 	out := filepath.Join(dir, "snippets.jsonl")
-	code, stdout, stderr := runRetrieveCLI(t, "retrieve", "--index", index, "--out", out,
+	code, stdout, stderr = runRetrieveCLI(t, "retrieve", "--index", index, "--out", out,
 		"--eval", filepath.Join(cohort, "gold"))
 	if code != exitOK {
 		t.Fatalf("retrieve: exit %d: %s", code, stderr)
@@ -67,7 +77,6 @@ func TestRetrieveUsage(t *testing.T) {
 	for _, args := range [][]string{
 		{"retrieve", "--out", "x"},
 		{"retrieve", "--index", "x"},
-		{"index", "--index", "x"},
 		{"index", "--notes", "x"},
 	} {
 		if code, _, _ := runRetrieveCLI(t, args...); code != exitUsage {
