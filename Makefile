@@ -5,7 +5,7 @@ OLLAMA_BIN = $(CURDIR)/.cache/ollama/bin/ollama
 TEST_MODEL ?= $(abspath $(CURDIR)/../shared/models/stories260K.gguf)
 DEMO_OUT  ?= out/demo
 
-.PHONY: all build test check unit race integration ollama demo demo-offline bench bench-scale clean
+.PHONY: all build test check unit race integration parquet ollama demo demo-offline bench bench-scale clean
 
 all: build
 
@@ -13,8 +13,9 @@ build:
 	$(GO) build -o bin/phenorag ./cmd/phenorag
 
 # test is what CI runs: formatting, vet, the unit tests under the race
-# detector, then the integration tests against a real Ollama server.
-test: check race integration
+# detector, the integration tests against a real Ollama server, and DuckDB
+# reading the Parquet diagnoses back.
+test: check race integration parquet
 
 check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -27,6 +28,12 @@ unit:
 
 race:
 	$(GO) test -race -timeout 30m ./...
+
+# parquet opens a diagnoses.parquet written by the diagnose package in
+# DuckDB (installed from npm into a cache folder) and checks that it holds
+# the same rows as the diagnoses.jsonl written beside it.
+parquet:
+	./scripts/check-parquet.sh
 
 # ollama builds a real Ollama server from the Go module proxy (once; cached).
 ollama:

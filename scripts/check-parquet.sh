@@ -4,8 +4,10 @@
 # the repository) and prints each file's columns, types and rows. With no
 # argument it checks a sample diagnoses.parquet written by the diagnose
 # package's tests; given a .jsonl file of diagnoses (such as rules.jsonl), it
-# first writes them as Parquet with the same code. It skips, successfully,
-# when node or npm is missing.
+# first writes them as Parquet with the same code. A diagnoses.parquet with
+# a diagnoses.jsonl beside it must hold the same patients, labels, statuses
+# and evidence quotes, or the script fails. It skips, successfully, when
+# node or npm is missing or npm cannot install the package.
 #
 #   scripts/check-parquet.sh [FILE.parquet|FILE.jsonl ...]
 #
@@ -21,7 +23,17 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 cache=${PHENORAG_DUCKDB_DIR:-$HOME/.cache/phenorag-duckdb}
 if [ ! -d "$cache/node_modules/@duckdb/node-api" ]; then
 	mkdir -p "$cache"
-	(cd "$cache" && npm init -y >/dev/null && npm install --no-audit --no-fund @duckdb/node-api >&2)
+	(cd "$cache" && [ -f package.json ] || npm init -y >/dev/null)
+	for try in 1 2 3; do
+		if (cd "$cache" && npm install --no-audit --no-fund @duckdb/node-api@1 >&2); then
+			break
+		fi
+		if [ "$try" = 3 ]; then
+			echo "check-parquet: npm could not install @duckdb/node-api; skipped" >&2
+			exit 0
+		fi
+		sleep 5
+	done
 fi
 
 scratch=$(mktemp -d)
@@ -66,5 +78,22 @@ const rows = r.getRowObjectsJson();
 if (rows.length > 0) console.log("  first row: " + JSON.stringify(rows[0]));
 const u = await con.runAndReadAll("SELECT count(*) AS n, sum(len(evidence)) AS ev FROM (" + q + ")");
 console.log("  unnest check: " + JSON.stringify(u.getRowObjectsJson()[0]));
+
+// Beside a diagnoses.jsonl written with it, every row must say the same.
+const fs = await import("node:fs");
+const jsonl = file.replace(/\.parquet$/, ".jsonl");
+if (file.endsWith("diagnoses.parquet") && fs.existsSync(jsonl)) {
+  const key = (id, label, status, quotes) => [id, label, status, ...quotes].join("\u0000");
+  const want = fs.readFileSync(jsonl, "utf8").split("\n").filter(Boolean).map((l) => {
+    const d = JSON.parse(l);
+    return key(d.patient_id, d.label ?? "", d.status, (d.evidence ?? []).map((e) => e.quote));
+  }).sort();
+  const got = (await con.runAndReadAll("SELECT patient_id, coalesce(label, \x27\x27) AS label, " +
+    "status, [e.quote FOR e IN evidence] AS quotes FROM (" + q + ")")).getRowObjectsJson()
+    .map((r) => key(r.patient_id, r.label, r.status, r.quotes)).sort();
+  const same = got.length === want.length && got.every((g, i) => g === want[i]);
+  console.log("  against " + jsonl + ": " + (same ? "the same " + got.length + " rows" : "DIFFERENT"));
+  if (!same) process.exit(1);
+}
 '
 done
