@@ -2,7 +2,9 @@
 
 GO        ?= go
 OLLAMA_BIN = $(CURDIR)/.cache/ollama/bin/ollama
-TEST_MODEL ?= $(abspath $(CURDIR)/../shared/models/stories260K.gguf)
+# The tiny test model lives in the shared folder beside the checkout.
+TEST_MODEL ?= $(firstword $(wildcard $(abspath $(CURDIR)/../shared/models/stories260K.gguf) \
+	/work/shared/models/stories260K.gguf))
 DEMO_OUT  ?= out/demo
 
 .PHONY: all build test check unit race integration parquet ollama demo demo-offline bench bench-scale clean
@@ -40,6 +42,8 @@ ollama:
 	./scripts/ollama-build.sh
 
 integration: ollama
+	@[ -n "$(TEST_MODEL)" ] || echo "integration: stories260K.gguf not found beside the checkout;" \
+		"the real-server tests will skip (set TEST_MODEL=/path/to/model.gguf)" >&2
 	PHENORAG_OLLAMA_BIN=$(OLLAMA_BIN) PHENORAG_TEST_MODEL=$(TEST_MODEL) \
 		$(GO) test -tags integration -run 'RealServer|Integration' -count=1 -timeout 30m ./...
 
