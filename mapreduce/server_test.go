@@ -91,7 +91,7 @@ func TestServerFaults(t *testing.T) {
 				ollamatest.WithResponder(reviewer))...)
 			timeout := 2 * time.Second
 			if strings.Contains(tt.name, "timed-out") {
-				timeout = 300 * time.Millisecond // how long the slow attempt holds on
+				timeout = time.Second // how long the slow attempt holds on
 			}
 			e := newEngine(t, serverLLMTimeout(t, srv, tt.retries, timeout), nil)
 			sink, stats := run(t, e, cohortOf(6)...)

@@ -7,7 +7,7 @@
 # first writes them as Parquet with the same code. A diagnoses.parquet with
 # a diagnoses.jsonl beside it must hold the same patients, labels, statuses
 # and evidence quotes, or the script fails. It skips, successfully, when
-# node or npm is missing or npm cannot install the package.
+# node or npm is missing.
 #
 #   scripts/check-parquet.sh [FILE.parquet|FILE.jsonl ...]
 #
@@ -21,16 +21,18 @@ fi
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cache=${PHENORAG_DUCKDB_DIR:-$HOME/.cache/phenorag-duckdb}
-if [ ! -d "$cache/node_modules/@duckdb/node-api" ]; then
+duckdb=1.5.6-r.1 # the @duckdb/node-api release, pinned
+if [ ! -d "$cache/node_modules/@duckdb/node-api" ] ||
+	! grep -q "\"version\": \"$duckdb\"" "$cache/node_modules/@duckdb/node-api/package.json"; then
 	mkdir -p "$cache"
 	(cd "$cache" && [ -f package.json ] || npm init -y >/dev/null)
 	for try in 1 2 3; do
-		if (cd "$cache" && npm install --no-audit --no-fund @duckdb/node-api@1 >&2); then
+		if (cd "$cache" && npm install --no-audit --no-fund "@duckdb/node-api@$duckdb" >&2); then
 			break
 		fi
 		if [ "$try" = 3 ]; then
-			echo "check-parquet: npm could not install @duckdb/node-api; skipped" >&2
-			exit 0
+			echo "check-parquet: npm could not install @duckdb/node-api@$duckdb" >&2
+			exit 1
 		fi
 		sleep 5
 	done
