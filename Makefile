@@ -51,7 +51,7 @@ integration: ollama
 # Ollama server at OLLAMA_HOST (default 127.0.0.1:11434) and the model in
 # PHENORAG_MODEL, and prints the evaluation beside the rules baseline.
 demo: build
-	./scripts/demo.sh $(DEMO_OUT)
+	PHENORAG_TEST_MODEL=$(TEST_MODEL) ./scripts/demo.sh $(DEMO_OUT)
 
 # demo-offline builds and starts a private Ollama server with the tiny test
 # model, for machines without Ollama. Its answers are meaningless.

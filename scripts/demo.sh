@@ -18,6 +18,10 @@ fi
 echo "demo: no Ollama server answers at $host; using a private server with the tiny" >&2
 echo "demo: test model instead (its labels are meaningless). For real answers run" >&2
 echo "demo: 'ollama serve' and 'ollama pull qwen2.5:7b-instruct', then 'make demo' again." >&2
+model=${PHENORAG_TEST_MODEL:-$root/../shared/models/stories260K.gguf}
+if [ ! -f "$model" ]; then
+  echo "demo: the tiny test model is not at $model; set PHENORAG_TEST_MODEL to a .gguf file" >&2
+  exit 1
+fi
 "$root/scripts/ollama-build.sh"
-exec "$root/scripts/demo-offline.sh" "$root/.cache/ollama/bin/ollama" \
-  "${PHENORAG_TEST_MODEL:-$root/../shared/models/stories260K.gguf}" "$out"
+exec "$root/scripts/demo-offline.sh" "$root/.cache/ollama/bin/ollama" "$model" "$out"
