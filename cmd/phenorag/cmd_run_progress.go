@@ -28,7 +28,8 @@ func newProgress(e *env, quiet bool, total int) func(mapreduce.Stats) {
 			bar.Set(s.Patients)
 		}
 	}
-	last := time.Now()
+	start := time.Now()
+	last := start
 	return func(s mapreduce.Stats) {
 		if time.Since(last) < logEvery {
 			return
@@ -36,8 +37,19 @@ func newProgress(e *env, quiet bool, total int) func(mapreduce.Stats) {
 		last = time.Now()
 		e.log.Info("progress", "patients", s.Patients, "of", total, "calls", s.Calls,
 			"cache_hits", s.CacheHits, "errors", s.Errors,
-			"tokens", s.PromptTokens+s.OutputTokens)
+			"tokens", s.PromptTokens+s.OutputTokens,
+			"eta", eta(last.Sub(start), s.Patients, total))
 	}
+}
+
+// eta estimates the time left when done of total patients took elapsed, at
+// the pace so far; "unknown" before the first patient or without a total.
+func eta(elapsed time.Duration, done, total int) string {
+	if done <= 0 || total <= 0 {
+		return "unknown"
+	}
+	left := float64(elapsed) * float64(max(total-done, 0)) / float64(done)
+	return time.Duration(left).Round(time.Second).String()
 }
 
 // isTerminal reports whether w is a character device, such as a terminal.
