@@ -104,7 +104,7 @@ func (b *builder) discharge() {
 	b.header("PERTINENT LABS:")
 	b.labs()
 	b.header("HOSPITAL COURSE:")
-	for _, k := range r.Perm(len(hospitalCourses))[:2+r.IntN(5)] {
+	for _, k := range r.Perm(len(hospitalCourses))[:3+r.IntN(len(hospitalCourses)-2)] {
 		b.para(hospitalCourses[k])
 		b.w("\n\n")
 	}
@@ -118,7 +118,7 @@ func (b *builder) discharge() {
 	b.line(pick(r, []string{"Stable, ambulating with a walker.", "Good. Tolerating diet.",
 		"Fair; home with VNA services."}))
 	b.header("DISCHARGE INSTRUCTIONS:")
-	for _, k := range r.Perm(len(dischargeInstructions))[:1+r.IntN(2)] {
+	for _, k := range r.Perm(len(dischargeInstructions))[:1+r.IntN(len(dischargeInstructions))] {
 		b.para(dischargeInstructions[k])
 		b.w("\n")
 	}
