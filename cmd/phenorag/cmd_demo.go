@@ -77,6 +77,12 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	index := filepath.Join(c.out, "index")
 	snippets := filepath.Join(c.out, "snippets.jsonl")
 	run := filepath.Join(c.out, "run")
+	// The index is rebuilt from the cohort every time (it takes a second),
+	// so that a regenerated cohort never meets the index of an older one,
+	// whose notes would conflict with it. The run keeps its answer store.
+	if err := os.RemoveAll(index); err != nil {
+		return fmt.Errorf("remove the old demo index: %w", err)
+	}
 	csvDir := filepath.Join(c.cohort, "csv")
 	facts := filepath.Join(csvDir, "diagnoses.csv") + "," +
 		filepath.Join(csvDir, "measurements.csv") + "," + filepath.Join(csvDir, "drugs.csv")
