@@ -181,11 +181,7 @@ func writeBenchFiles(tb testing.TB, dir string, mb int) []benchFile {
 // through gzip for a gzipped file: the floor any parser of it stands on.
 func rawRead(tb testing.TB, f benchFile) time.Duration {
 	tb.Helper()
-	best := time.Duration(1 << 62)
-	for range 3 {
-		best = min(best, timed(func() { rawOnce(tb, f) }))
-	}
-	return best
+	return fastestOf3(func() { rawOnce(tb, f) })
 }
 
 // rawOnce reads the file into io.Discard once.
@@ -264,13 +260,16 @@ func timed(fn func()) time.Duration {
 	return time.Since(start)
 }
 
+// fastestOf3 runs fn three times and returns the shortest time it took.
+func fastestOf3(fn func()) time.Duration {
+	return min(timed(fn), timed(fn), timed(fn))
+}
+
 // arrowRead returns the fastest of three decodings of every record batch of
 // the Parquet file at path, with the reader settings ReadNotes uses.
 func arrowRead(tb testing.TB, path string) time.Duration {
 	tb.Helper()
-	best := time.Duration(1 << 62)
-	for range 3 {
-		start := time.Now()
+	return fastestOf3(func() {
 		t, err := openParquet(path)
 		if err != nil {
 			tb.Fatal(err)
@@ -288,9 +287,7 @@ func arrowRead(tb testing.TB, path string) time.Duration {
 			tb.Fatal(err)
 		}
 		t.Close()
-		best = min(best, time.Since(start))
-	}
-	return best
+	})
 }
 
 // childEnv names the file a re-executed test binary reads (see

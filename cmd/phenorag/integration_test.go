@@ -29,7 +29,7 @@ func TestRealServerCLI(t *testing.T) {
 	args := []string{"run", "--snippets", snippets, "--out", out, "--model", real.Model,
 		"--ollama", real.URL + "#slots=2", "--num-ctx", "2048", "--num-predict", "160",
 		"--num-thread", "1", "--bytes-per-token", "1.5", "--quiet"}
-	first := realRun(t, args)
+	first := realRun(t, out, args)
 	if first.Counts.Patients != 4 || first.Counts.OK+first.Counts.Errors != 4 ||
 		first.Counts.Calls == 0 {
 		t.Fatalf("first run counts %+v; want 4 patients accounted for, calls made", first.Counts)
@@ -43,7 +43,7 @@ func TestRealServerCLI(t *testing.T) {
 	}
 
 	// The same command again asks the model nothing it has answered.
-	second := realRun(t, args)
+	second := realRun(t, out, args)
 	if first.Counts.Errors == 0 && (second.Counts.Calls != 0 ||
 		second.Counts.CacheHits != first.Counts.Calls) {
 		t.Errorf("rerun counts %+v after %+v; want every answer from the store",
@@ -59,15 +59,15 @@ func TestRealServerCLI(t *testing.T) {
 }
 
 // realRun runs phenorag with args, which must end in success or partial
-// success, and returns the run's manifest.
-func realRun(t *testing.T, args []string) runManifest {
+// success, and returns the manifest of the run it wrote to out.
+func realRun(t *testing.T, out string, args []string) runManifest {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
 	if code := mainCode(args, &stdout, &stderr); code != exitOK && code != exitPartial {
 		t.Fatalf("run: exit %d: %s", code, stderr.String())
 	}
 	var m runManifest
-	data, err := os.ReadFile(filepath.Join(args[4], "manifest.json"))
+	data, err := os.ReadFile(filepath.Join(out, "manifest.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
