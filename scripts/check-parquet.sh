@@ -25,7 +25,7 @@ duckdb=1.5.6-r.1 # the @duckdb/node-api release, pinned
 if [ ! -d "$cache/node_modules/@duckdb/node-api" ] ||
 	! grep -q "\"version\": \"$duckdb\"" "$cache/node_modules/@duckdb/node-api/package.json"; then
 	mkdir -p "$cache"
-	(cd "$cache" && [ -f package.json ] || npm init -y >/dev/null)
+	[ -f "$cache/package.json" ] || (cd "$cache" && npm init -y >/dev/null)
 	for try in 1 2 3; do
 		if (cd "$cache" && npm install --no-audit --no-fund "@duckdb/node-api@$duckdb" >&2); then
 			break
