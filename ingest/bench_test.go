@@ -211,19 +211,32 @@ func rawOnce(tb testing.TB, f benchFile) {
 // that holds the same notes, and x-arrow compares Parquet with decoding the
 // same columns through arrow alone, without making notes.
 //
+// Notes are read with ReuseText, as the index and ingest commands read
+// them; csv-copy reads the CSV without it, each text copied out.
+//
 // The file was just written, so those reads come from the page cache. Where
 // the kernel lets a file's pages be dropped, x-raw-cold compares the two
 // reads again each from the disk, as a first read of a cohort's files is.
 func BenchmarkReadNotes(b *testing.B) {
 	files := writeBenchFiles(b, b.TempDir(), benchMB(b, 20))
 	rawCSV := rawRead(b, files[0])
+	type run struct {
+		name string
+		f    benchFile
+		opts Options
+	}
+	runs := []run{{"csv-copy", files[0], Options{}}}
 	for _, f := range files {
-		b.Run(f.name, func(b *testing.B) {
+		runs = append(runs, run{f.name, f, Options{ReuseText: true}})
+	}
+	for _, c := range runs {
+		f := c.f
+		b.Run(c.name, func(b *testing.B) {
 			raw := rawRead(b, f)
 			textBytes := 0
 			read := func() {
 				textBytes = 0
-				_, err := ReadNotes(context.Background(), []string{f.path}, Options{},
+				_, err := ReadNotes(context.Background(), []string{f.path}, c.opts,
 					func(n phenorag.Note) error {
 						textBytes += len(n.Text)
 						return nil

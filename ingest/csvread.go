@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"strings"
+	"unsafe"
 )
 
 // maxRecordBytes bounds one CSV record, so that a lost quote cannot make the
@@ -15,11 +16,16 @@ const maxRecordBytes = 64 << 20
 // csvReader splits RFC 4180 records. Unlike encoding/csv it keeps the bytes
 // of a quoted field exactly as written (a CR LF inside quotes stays CR LF),
 // which later stages need because their offsets point into the text. It
-// scans quoted fields with bufio's vectorised delimiter search.
+// scans quoted fields with a vectorised delimiter search.
 type csvReader struct {
-	br    *bufio.Reader
+	br    *blockReader
 	comma byte
-	line  int // lines fully consumed so far
+	// borrow lets a record that lies wholly in the buffer have fields that
+	// point into the buffer instead of copies. The buffer then needs a
+	// pool of blocks (see blockReader), and such a field is valid only
+	// until its block goes back to the pool.
+	borrow bool
+	line   int // lines fully consumed so far
 	// rec collects the bytes of the current record's fields, which then
 	// share its string without a further copy.
 	rec    strings.Builder
@@ -27,6 +33,8 @@ type csvReader struct {
 	ends   []int
 	fields []string
 	pieces [][2]int // fast path: the buffered bytes that make up the record
+	// lastPiece holds, for each field of the record, its last piece.
+	lastPiece []int
 }
 
 // fastWindow is how many bytes the fast path wants buffered before it
@@ -38,14 +46,18 @@ type csvFault struct{ reason string }
 
 func (f *csvFault) Error() string { return f.reason }
 
+// csvBufferSize is the size of a CSV reader's buffer, and of each block of
+// a borrowing table's pool.
+const csvBufferSize = 4 << 20
+
 func newCSVReader(r io.Reader, comma byte) *csvReader {
-	return newCSVReaderSize(r, comma, 4<<20)
+	return newCSVReaderSize(r, comma, csvBufferSize)
 }
 
 // newCSVReaderSize reads through a buffer of size bytes; records longer
 // than the buffer take the general path.
 func newCSVReaderSize(r io.Reader, comma byte, size int) *csvReader {
-	return &csvReader{br: bufio.NewReaderSize(r, size), comma: comma}
+	return &csvReader{br: newBlockReader(r, size), comma: comma}
 }
 
 // read returns the fields of the next record and the line it starts on. The
@@ -58,7 +70,7 @@ func (r *csvReader) read() ([]string, int, error) {
 	}
 	start := r.line + 1
 	if r.fastRead() {
-		return r.split(), start, nil
+		return r.fields, start, nil
 	}
 	r.rec = strings.Builder{}
 	r.rec.Grow(r.hint)
@@ -78,11 +90,12 @@ func (r *csvReader) read() ([]string, int, error) {
 			break
 		}
 	}
-	return r.split(), start, nil
+	r.splitRec()
+	return r.fields, start, nil
 }
 
-// split cuts the record in r.rec into its fields.
-func (r *csvReader) split() []string {
+// splitRec cuts the record in r.rec into r.fields.
+func (r *csvReader) splitRec() {
 	s := r.rec.String()
 	r.hint = len(s)
 	r.fields = r.fields[:0]
@@ -91,11 +104,11 @@ func (r *csvReader) split() []string {
 		r.fields = append(r.fields, s[prev:e])
 		prev = e
 	}
-	return r.fields
 }
 
-// fastRead reads a record that lies wholly in the read buffer into r.rec,
-// allocating exactly its size. It consumes nothing and reports false when
+// fastRead reads a record that lies wholly in the read buffer into
+// r.fields: copied into r.rec, allocating exactly its size, or borrowed
+// from the buffer. It consumes nothing and reports false when
 // the record is not wholly buffered or is malformed; the general path then
 // reads it (and reports what is wrong with it).
 func (r *csvReader) fastRead() bool {
@@ -103,7 +116,7 @@ func (r *csvReader) fastRead() bool {
 	if len(b) < r.br.Buffered() {
 		b, _ = r.br.Peek(r.br.Buffered())
 	}
-	r.pieces, r.ends = r.pieces[:0], r.ends[:0]
+	r.pieces, r.ends, r.lastPiece = r.pieces[:0], r.ends[:0], r.lastPiece[:0]
 	i, size := 0, 0
 	for {
 		next, last, ok := r.scanField(b, i, &size)
@@ -111,19 +124,58 @@ func (r *csvReader) fastRead() bool {
 			return false
 		}
 		r.ends = append(r.ends, size)
+		r.lastPiece = append(r.lastPiece, len(r.pieces)-1)
 		i = next
 		if last {
 			break
 		}
+	}
+	r.line += bytes.Count(b[:i], []byte{'\n'})
+	if r.borrow {
+		r.borrowFields(b)
+		r.br.Discard(i)
+		r.br.lend()
+		return true
 	}
 	r.rec = strings.Builder{}
 	r.rec.Grow(size)
 	for _, p := range r.pieces {
 		r.rec.Write(b[p[0]:p[1]])
 	}
-	r.line += bytes.Count(b[:i], []byte{'\n'})
 	r.br.Discard(i)
+	r.splitRec()
 	return true
+}
+
+// borrowFields cuts the fields of the record scanned into r.pieces out of
+// b itself. A field with doubled quotes is made of several pieces, which
+// are moved together in place: b holds the record's bytes only until it is
+// discarded, and the field is shorter than the bytes it was written in.
+func (r *csvReader) borrowFields(b []byte) {
+	r.fields = r.fields[:0]
+	p := 0
+	for _, last := range r.lastPiece {
+		start := r.pieces[p][0]
+		if p == last {
+			r.fields = append(r.fields, unsafeString(b[start:r.pieces[p][1]]))
+			p++
+			continue
+		}
+		at := start
+		for ; p <= last; p++ {
+			at += copy(b[at:], b[r.pieces[p][0]:r.pieces[p][1]])
+		}
+		r.fields = append(r.fields, unsafeString(b[start:at]))
+	}
+}
+
+// unsafeString returns a string that shares b's bytes, which must never
+// change afterwards.
+func unsafeString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
 }
 
 // scanField finds the field that starts at b[i], adding its pieces to

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -108,6 +109,61 @@ func FuzzCSVPaths(f *testing.F) {
 		}
 	})
 }
+
+// FuzzCSVBorrow reads the same bytes as a table that copies its values
+// and as one that lends them out of a pool of tiny blocks, so that records
+// straddle blocks and blocks are reused: rows, positions and errors must
+// agree, and a lent value must still hold its bytes after the splitter
+// has had the chance to run ahead.
+func FuzzCSVBorrow(f *testing.F) {
+	f.Add([]byte("a,b\n1,\"x\r\ny\"\"z\"\n\"bad\"quote\n2,z\r\n3,\"\"\r\n"), uint8(0))
+	f.Add([]byte("id,text\n1,\"one, two\"\n2,\"\"\"\"\n3,three\n4,\"four\n\"\n"), uint8(9))
+	f.Fuzz(func(t *testing.T, data []byte, size uint8) {
+		copied, err1 := newCSVTable(bytes.NewReader(data), nopCloser{}, ',', 1<<16)
+		lent, err2 := newCSVTable(bytes.NewReader(data), nopCloser{}, ',', 16+int(size))
+		if fmt.Sprint(err1) != fmt.Sprint(err2) {
+			t.Fatalf("header: copied %v, lent %v", err1, err2)
+		}
+		if err1 != nil {
+			return
+		}
+		defer copied.Close()
+		defer lent.Close()
+		var cols []column
+		for _, h := range copied.columns() {
+			cols = append(cols, column{name: h})
+		}
+		lent.borrowValues()
+		copied.bind(context.Background(), cols)
+		lent.bind(context.Background(), cols)
+		v1, ok1 := make([]string, len(cols)), make([]bool, len(cols))
+		v2, ok2 := make([]string, len(cols)), make([]bool, len(cols))
+		for range len(data) + 2 {
+			p1, e1 := copied.next(v1, ok1)
+			p2, e2 := lent.next(v2, ok2)
+			if p1 != p2 || fmt.Sprint(e1) != fmt.Sprint(e2) {
+				t.Fatalf("copied %+v %v, lent %+v %v", p1, e1, p2, e2)
+			}
+			if e1 == io.EOF {
+				return
+			}
+			var re *RowError
+			if e1 != nil && !errors.As(e1, &re) {
+				t.Fatalf("error %v", e1)
+			}
+			runtime.Gosched()
+			if e1 == nil && (strings.Join(v1, "\x00") != strings.Join(v2, "\x00") ||
+				fmt.Sprint(ok1) != fmt.Sprint(ok2)) {
+				t.Fatalf("row %d: copied %q, lent %q", p1.row, v1, v2)
+			}
+		}
+		t.Fatalf("tables did not end")
+	})
+}
+
+type nopCloser struct{}
+
+func (nopCloser) Close() error { return nil }
 
 // FuzzJSONLPaths checks that every line the flat parser accepts reads the
 // same through encoding/json.

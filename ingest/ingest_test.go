@@ -386,3 +386,54 @@ func TestKeptIDsDoNotPinText(t *testing.T) {
 	}
 	runtime.KeepAlive(kept)
 }
+
+// TestReuseText reads notes that span several read blocks, plain and
+// gzipped, with and without ReuseText: each note must be the same, its
+// text intact for the whole of fn while the splitter reads on, and its
+// ids still intact after the read.
+func TestReuseText(t *testing.T) {
+	dir := t.TempDir()
+	const mb = 3 * csvBufferSize >> 20
+	for _, gz := range []bool{false, true} {
+		path := filepath.Join(dir, "notes.csv")
+		if gz {
+			path += ".gz"
+		}
+		writeBenchCSV(t, path, mb, gz)
+		var want []phenorag.Note
+		_, err := ReadNotes(context.Background(), []string{path}, Options{},
+			func(n phenorag.Note) error {
+				want = append(want, n)
+				return nil
+			})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		i := 0
+		_, err = ReadNotes(context.Background(), []string{path}, Options{ReuseText: true},
+			func(n phenorag.Note) error {
+				if i >= len(want) {
+					t.Fatalf("%s: more notes than without ReuseText", path)
+				}
+				runtime.Gosched()
+				if n != want[i] {
+					t.Fatalf("%s: note %d differs from the copied one", path, i)
+				}
+				ids = append(ids, n.ID)
+				i++
+				return nil
+			})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i != len(want) || i < 1000 {
+			t.Fatalf("%s: %d notes, want %d", path, i, len(want))
+		}
+		for j, id := range ids {
+			if id != want[j].ID {
+				t.Fatalf("%s: kept id %d became %q, want %q", path, j, id, want[j].ID)
+			}
+		}
+	}
+}

@@ -51,6 +51,7 @@ var mimicNoteTypes = map[string]string{
 // name. A note whose id was seen before with the same text is skipped and
 // counted as a duplicate; with different text it is rejected. The index.csv
 // of a .txt folder, which dates and types its notes, is held in memory.
+// Under Options.ReuseText a note's text is valid only until fn returns.
 //
 // The error is nil when every file was read to its end, even if rows were
 // rejected (see the Summary); otherwise it names the file that could not be
@@ -151,6 +152,10 @@ func (r *noteReader) read(ctx context.Context, src source) (FileSummary, error) 
 		return fs, fmt.Errorf("read notes %s: %w", src.path, err)
 	}
 	defer t.Close()
+	// buildNote copies the short fields, so only the text is borrowed.
+	if b, ok := t.(borrower); ok && r.opts.ReuseText {
+		b.borrowValues()
+	}
 
 	flavour := noteFlavour(t.columns(), src.flavour, r.opts.Format)
 	fs.Format = label

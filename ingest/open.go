@@ -116,10 +116,10 @@ func openText(r io.Reader, closer io.Closer, container string) (table, string, e
 		t, err := newJSONLTable(br, closer)
 		return t, formatJSONL, err
 	case formatTSV:
-		t, err := newCSVTable(br, closer, '\t')
+		t, err := newCSVTable(br, closer, '\t', csvBufferSize)
 		return t, formatTSV, err
 	case formatCSV:
-		t, err := newCSVTable(br, closer, ',')
+		t, err := newCSVTable(br, closer, ',', csvBufferSize)
 		return t, formatCSV, err
 	}
 	return nil, "", fmt.Errorf("format %s is not a table", container)

@@ -50,7 +50,10 @@ func indexFold(names []string, name string) int {
 	return -1
 }
 
-// csvTable reads a CSV or TSV file with a header row.
+// csvTable reads a CSV or TSV file with a header row. Once bound, a
+// goroutine of its own splits the records ahead of next and hands them
+// over in batches, so that splitting one batch overlaps with the caller's
+// work on the one before.
 type csvTable struct {
 	rd     *csvReader
 	closer io.Closer
@@ -58,10 +61,49 @@ type csvTable struct {
 	cols   []column
 	idx    []int
 	row    int
+
+	borrow  bool
+	batches chan *csvBatch // split records, in file order
+	spare   chan *csvBatch // batches done with, for reuse
+	stop    chan struct{}  // closed by Close
+	stopped chan struct{}  // closed when the splitter has returned
+	cur     *csvBatch
+	at      int   // the next record of cur
+	from    int   // where its fields start in cur.fields
+	end     error // what ended the file, once next has met it
 }
 
-func newCSVTable(r io.Reader, closer io.Closer, comma byte) (*csvTable, error) {
-	t := &csvTable{rd: newCSVReader(r, comma), closer: closer}
+// csvBatch is a run of split records.
+type csvBatch struct {
+	fields []string
+	recs   []csvRecord
+	// retired are blocks of the reader that records before this batch
+	// borrowed from and no later record does: once the caller is done with
+	// those records they go back to the pool.
+	retired [][]byte
+}
+
+// csvRecord is one record of a batch, or what ended the file.
+type csvRecord struct {
+	end  int // its fields are batch.fields[the previous record's end:end]
+	line int
+	err  error // a *csvFault, or for the last record what ended the file
+}
+
+const (
+	batchRecords = 256     // records a batch holds at most
+	batchBytes   = 1 << 20 // field bytes a batch holds at most, unless one record has more
+	csvBlocks    = 4       // blocks a borrowing table's reader may have out at once
+)
+
+// newCSVTable reads the header of a table read through a buffer of size
+// bytes (csvBufferSize but in tests).
+func newCSVTable(r io.Reader, closer io.Closer, comma byte, size int) (*csvTable, error) {
+	return startCSVTable(&csvTable{rd: newCSVReaderSize(r, comma, size), closer: closer})
+}
+
+// startCSVTable reads the header row.
+func startCSVTable(t *csvTable) (*csvTable, error) {
 	h, _, err := t.rd.read()
 	if err == io.EOF {
 		return nil, fmt.Errorf("no header row")
@@ -87,11 +129,104 @@ func (t *csvTable) bind(_ context.Context, cols []column) error {
 	for i, c := range cols {
 		t.idx[i] = indexFold(t.header, c.name)
 	}
+	t.batches = make(chan *csvBatch, 2)
+	t.spare = make(chan *csvBatch, 4)
+	t.stop, t.stopped = make(chan struct{}), make(chan struct{})
+	if t.borrow {
+		t.rd.borrow = true
+		t.rd.br.pool = newBlockPool(t.rd.br.Size(), csvBlocks, t.stop)
+	}
+	go t.split()
 	return nil
 }
 
+// split reads records into batches until the file ends or Close is called.
+func (t *csvTable) split() {
+	defer close(t.stopped)
+	b := t.batch()
+	size := 0
+	for {
+		rec, line, err := t.rd.read()
+		if retired := t.rd.br.takeRetired(); retired != nil {
+			// The records so far may point into the retired blocks; this
+			// one does not.
+			if len(b.recs) > 0 {
+				if !t.send(b) {
+					return
+				}
+				b, size = t.batch(), 0
+			}
+			b.retired = append(b.retired, retired...)
+		}
+		b.fields = append(b.fields, rec...)
+		b.recs = append(b.recs, csvRecord{end: len(b.fields), line: line, err: err})
+		for _, f := range rec {
+			size += len(f)
+		}
+		if _, isFault := err.(*csvFault); err != nil && !isFault {
+			t.send(b)
+			return
+		}
+		if len(b.recs) == batchRecords || size >= batchBytes {
+			if !t.send(b) {
+				return
+			}
+			b, size = t.batch(), 0
+		}
+	}
+}
+
+// batch returns an empty batch, reusing one the caller is done with.
+func (t *csvTable) batch() *csvBatch {
+	select {
+	case b := <-t.spare:
+		clear(b.fields)
+		b.fields, b.recs, b.retired = b.fields[:0], b.recs[:0], nil
+		return b
+	default:
+		return &csvBatch{}
+	}
+}
+
+// send hands a batch over; it reports false when the table was closed.
+func (t *csvTable) send(b *csvBatch) bool {
+	select {
+	case t.batches <- b:
+		return true
+	case <-t.stop:
+		return false
+	}
+}
+
+// record returns the next split record.
+func (t *csvTable) record() ([]string, int, error) {
+	if t.end != nil {
+		return nil, 0, t.end
+	}
+	if t.cur == nil || t.at == len(t.cur.recs) {
+		if t.cur != nil {
+			select {
+			case t.spare <- t.cur:
+			default:
+			}
+		}
+		t.cur, t.at, t.from = <-t.batches, 0, 0
+		// Every record before this batch is done with.
+		for _, blk := range t.cur.retired {
+			t.rd.br.pool.put(blk)
+		}
+	}
+	rec := t.cur.recs[t.at]
+	fields := t.cur.fields[t.from:rec.end]
+	t.at, t.from = t.at+1, rec.end
+	if _, isFault := rec.err.(*csvFault); rec.err != nil && !isFault {
+		t.end = rec.err
+	}
+	return fields, rec.line, rec.err
+}
+
 func (t *csvTable) next(vals []string, ok []bool) (pos, error) {
-	rec, line, err := t.rd.read()
+	rec, line, err := t.record()
 	if err == io.EOF {
 		return pos{line: line}, io.EOF
 	}
@@ -117,7 +252,23 @@ func (t *csvTable) next(vals []string, ok []bool) (pos, error) {
 	return p, nil
 }
 
-func (t *csvTable) Close() error { return t.closer.Close() }
+// Close stops the splitter, waits for it to return, and closes the file.
+func (t *csvTable) Close() error {
+	if t.stop != nil {
+		close(t.stop)
+		<-t.stopped
+	}
+	return t.closer.Close()
+}
+
+// borrowValues lets the values of most rows point into the read buffer
+// instead of being copied out of it: a row's values are then valid only
+// until the next call to next. It is called before bind.
+func (t *csvTable) borrowValues() { t.borrow = true }
+
+// borrower is a table whose values can share memory with its read buffer,
+// valid only until the next row is read.
+type borrower interface{ borrowValues() }
 
 // jsonlTable reads one JSON object per line.
 type jsonlTable struct {

@@ -79,6 +79,8 @@ func (ix *Index) NewWriter(opts WriterOptions) *Writer {
 
 // Add indexes n unless a note with its id is already indexed. It returns
 // ErrConflict (with outcome Conflict) when that note has a different text.
+// It keeps copies of what it needs of n, so n's strings may be reused once
+// it returns.
 func (w *Writer) Add(ctx context.Context, n phenorag.Note) (Outcome, error) {
 	if err := ctx.Err(); err != nil {
 		return Added, err
@@ -91,9 +93,11 @@ func (w *Writer) Add(ctx context.Context, n phenorag.Note) (Outcome, error) {
 	if err != nil || out != Added {
 		return out, err
 	}
-	// The maps outlive the note: copy the ids, which may share the memory
-	// of a larger string, such as the row they were read from.
-	w.seen[strings.Clone(n.ID)] = sum
+	// The maps and the batch outlive the note: copy the ids, which may
+	// share the memory of a larger string, such as the row they were read
+	// from. Bleve copies the text into its document.
+	n.ID = strings.Clone(n.ID)
+	w.seen[n.ID] = sum
 	if err := w.batch.Index(n.ID, noteDoc(n, sum)); err != nil {
 		return Added, fmt.Errorf("note %s: %w", n.ID, err)
 	}

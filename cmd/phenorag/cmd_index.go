@@ -109,7 +109,9 @@ func indexFile(ctx context.Context, e *env, w *retrieve.Writer, path, format str
 	var dup, conflicts, n int
 	progress, done := newCounter(e, "notes")
 	defer done()
-	opts := ingest.Options{Format: format}
+	// The writer copies what it keeps of a note: its ids, and the text into
+	// bleve's document.
+	opts := ingest.Options{Format: format, ReuseText: true}
 	if rej != nil {
 		opts.Rejects = rej.file
 	}

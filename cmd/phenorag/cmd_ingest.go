@@ -63,7 +63,7 @@ func parseIngestFlags(args []string) (ingestFlags, ingest.Options, ingest.Option
 		return f, none, none, err
 	}
 	notes := ingest.Options{Format: f.format, Columns: noteCols, Strict: f.strict,
-		PatientPattern: f.pattern}
+		PatientPattern: f.pattern, ReuseText: true} // notes are only counted
 	facts := notes
 	facts.Columns = factCols
 	return f, notes, facts, nil
