@@ -387,19 +387,20 @@ func TestKeptIDsDoNotPinText(t *testing.T) {
 	runtime.KeepAlive(kept)
 }
 
-// TestReuseText reads notes that span several read blocks, plain and
-// gzipped, with and without ReuseText: each note must be the same, its
-// text intact for the whole of fn while the splitter reads on, and its
-// ids still intact after the read.
+// TestReuseText reads notes that span several read blocks (CSV, plain and
+// gzipped) or record batches (Parquet), with and without ReuseText: each
+// note must be the same, its text intact for the whole of fn while the
+// table reads on, and its ids still intact after the read.
 func TestReuseText(t *testing.T) {
 	dir := t.TempDir()
 	const mb = 3 * csvBufferSize >> 20
-	for _, gz := range []bool{false, true} {
-		path := filepath.Join(dir, "notes.csv")
-		if gz {
-			path += ".gz"
+	for _, name := range []string{"notes.csv", "notes.csv.gz", "notes.parquet"} {
+		path := filepath.Join(dir, name)
+		if name == "notes.parquet" {
+			writeBenchParquet(t, path, mb)
+		} else {
+			writeBenchCSV(t, path, mb, strings.HasSuffix(name, ".gz"))
 		}
-		writeBenchCSV(t, path, mb, gz)
 		var want []phenorag.Note
 		_, err := ReadNotes(context.Background(), []string{path}, Options{},
 			func(n phenorag.Note) error {

@@ -22,17 +22,32 @@ import (
 // bounded by one batch of the bound columns (plus one decoded page).
 const parquetBatchRows = 1024
 
-// parquetTable reads a flat Parquet file in record batches.
+// parquetTable reads a flat Parquet file in record batches. Once bound, a
+// goroutine of its own decodes the next batch while next walks through the
+// rows of the one before.
 type parquetTable struct {
-	pf    *file.Reader
-	fr    *pqarrow.FileReader
-	names []string
-	cols  []column
-	at    []int // for each bound column, its position in a batch, or -1
-	rr    pqarrow.RecordReader
-	rec   arrow.Record
-	i     int // next row of rec
-	row   int
+	pf     *file.Reader
+	fr     *pqarrow.FileReader
+	names  []string
+	cols   []column
+	at     []int // for each bound column, its position in a batch, or -1
+	rr     pqarrow.RecordReader
+	rec    arrow.Record
+	i      int // next row of rec
+	row    int
+	borrow bool // strings point into the batch instead of being copied
+
+	batches chan parquetBatch
+	stop    chan struct{} // closed by Close
+	stopped chan struct{} // closed when the decoder has returned
+	end     error         // what ended the file, once advance has met it
+}
+
+// parquetBatch is a decoded record batch, retained for next, or the error
+// that ended the file.
+type parquetBatch struct {
+	rec arrow.Record
+	err error
 }
 
 func openParquet(path string) (*parquetTable, error) {
@@ -84,8 +99,41 @@ func (t *parquetTable) bind(ctx context.Context, cols []column) error {
 		return err
 	}
 	t.rr = rr
+	t.batches = make(chan parquetBatch, 1)
+	t.stop, t.stopped = make(chan struct{}), make(chan struct{})
+	go t.decode()
 	return nil
 }
+
+// decode reads record batches until the file ends or Close is called.
+func (t *parquetTable) decode() {
+	defer close(t.stopped)
+	for {
+		var b parquetBatch
+		if t.rr.Next() {
+			b.rec = t.rr.Record()
+			b.rec.Retain()
+		} else if b.err = t.rr.Err(); b.err == nil || errors.Is(b.err, io.EOF) {
+			b.err = io.EOF
+		}
+		select {
+		case t.batches <- b:
+			if b.err != nil {
+				return
+			}
+		case <-t.stop:
+			if b.rec != nil {
+				b.rec.Release()
+			}
+			return
+		}
+	}
+}
+
+// borrowValues lets string values point into the record batch instead of
+// being copied: a row's values are then valid only until the next call to
+// next. It is called before bind.
+func (t *parquetTable) borrowValues() { t.borrow = true }
 
 func (t *parquetTable) next(vals []string, ok []bool) (pos, error) {
 	for t.rec == nil || t.i >= int(t.rec.NumRows()) {
@@ -100,7 +148,7 @@ func (t *parquetTable) next(vals []string, ok []bool) (pos, error) {
 		if j < 0 {
 			continue
 		}
-		s, valid, err := arrowString(t.rec.Column(j), t.i)
+		s, valid, err := arrowString(t.rec.Column(j), t.i, !t.borrow)
 		if err != nil {
 			t.i++
 			return p, rowErr(t.cols[k].field, ErrBadValue, err.Error())
@@ -117,19 +165,24 @@ func (t *parquetTable) advance() error {
 		t.rec.Release()
 		t.rec = nil
 	}
-	if !t.rr.Next() {
-		if err := t.rr.Err(); err != nil && !errors.Is(err, io.EOF) {
-			return err
-		}
-		return io.EOF
+	if t.end != nil {
+		return t.end
 	}
-	t.rec = t.rr.Record()
-	t.rec.Retain()
-	t.i = 0
+	b := <-t.batches
+	if b.err != nil {
+		t.end = b.err
+		return b.err
+	}
+	t.rec, t.i = b.rec, 0
 	return nil
 }
 
+// Close stops the decoder, waits for it to return, and closes the file.
 func (t *parquetTable) Close() error {
+	if t.stop != nil {
+		close(t.stop)
+		<-t.stopped
+	}
 	if t.rec != nil {
 		t.rec.Release()
 		t.rec = nil
@@ -140,18 +193,18 @@ func (t *parquetTable) Close() error {
 	return t.pf.Close()
 }
 
-// arrowString renders one value as the text a CSV would hold: a copy of a
-// string (the batch buffer is reused), a date as YYYY-MM-DD, a timestamp in
-// RFC 3339. valid is false for a null.
-func arrowString(a arrow.Array, i int) (s string, valid bool, err error) {
+// arrowString renders one value as the text a CSV would hold: a string (a
+// copy if clone, as the batch's memory goes back to its allocator), a date
+// as YYYY-MM-DD, a timestamp in RFC 3339. valid is false for a null.
+func arrowString(a arrow.Array, i int, clone bool) (s string, valid bool, err error) {
 	if a.IsNull(i) {
 		return "", false, nil
 	}
 	switch a := a.(type) {
 	case *array.String:
-		return strings.Clone(a.Value(i)), true, nil
+		return cloneIf(a.Value(i), clone), true, nil
 	case *array.LargeString:
-		return strings.Clone(a.Value(i)), true, nil
+		return cloneIf(a.Value(i), clone), true, nil
 	case *array.Binary:
 		return string(a.Value(i)), true, nil
 	case *array.Date32:
@@ -170,11 +223,18 @@ func arrowString(a arrow.Array, i int) (s string, valid bool, err error) {
 	case *array.Float32:
 		return strconv.FormatFloat(float64(a.Value(i)), 'g', -1, 32), true, nil
 	case *array.Dictionary:
-		return arrowString(a.Dictionary(), a.GetValueIndex(i))
+		return arrowString(a.Dictionary(), a.GetValueIndex(i), clone)
 	}
 	switch a.DataType().ID() {
 	case arrow.STRUCT, arrow.LIST, arrow.LARGE_LIST, arrow.MAP:
 		return "", false, fmt.Errorf("nested %s value", a.DataType())
 	}
 	return a.ValueStr(i), true, nil
+}
+
+func cloneIf(s string, clone bool) string {
+	if clone {
+		return strings.Clone(s)
+	}
+	return s
 }
