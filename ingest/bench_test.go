@@ -314,6 +314,9 @@ func arrowRead(tb testing.TB, path string) time.Duration {
 // TestMemoryChild).
 const childEnv = "PHENORAG_INGEST_CHILD"
 
+// childReuseEnv, set, makes the child read with Options.ReuseText.
+const childReuseEnv = "PHENORAG_INGEST_CHILD_REUSE"
+
 // TestMemoryChild is not a test of its own: BenchmarkReadNotesMemory runs
 // the test binary again with childEnv set, so that the peak RSS the parent
 // reads from the child's rusage is that of one read alone.
@@ -323,7 +326,8 @@ func TestMemoryChild(t *testing.T) {
 		t.Skip("run by BenchmarkReadNotesMemory")
 	}
 	n := 0
-	_, err := ReadNotes(context.Background(), []string{path}, Options{},
+	opts := Options{ReuseText: os.Getenv(childReuseEnv) != ""}
+	_, err := ReadNotes(context.Background(), []string{path}, opts,
 		func(phenorag.Note) error { n++; return nil })
 	if err != nil || n == 0 {
 		t.Fatalf("read %d notes: %v", n, err)
@@ -342,11 +346,14 @@ func TestMemoryChild(t *testing.T) {
 // childPeakRSS reads path in a child process and returns its peak RSS: the
 // VmHWM the child reports, since its rusage Maxrss would count the pages
 // of this process that it shared before exec.
-func childPeakRSS(b *testing.B, path string) int64 {
+func childPeakRSS(b *testing.B, path string, reuse bool) int64 {
 	b.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestMemoryChild$", "-test.count=1",
 		"-test.v")
 	cmd.Env = append(os.Environ(), childEnv+"="+path)
+	if reuse {
+		cmd.Env = append(cmd.Env, childReuseEnv+"=1")
+	}
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		b.Fatalf("child: %v\n%s", err, out)
@@ -366,25 +373,29 @@ func childPeakRSS(b *testing.B, path string) int64 {
 }
 
 // BenchmarkReadNotesMemory measures the peak RSS of reading a small and a
-// ten times larger input, CSV and Parquet, each in a child process: 20 and
-// 200 MB of note text, or PHENORAG_BENCH_MB and ten times that (100 gives
-// the 100 MB vs 1 GB comparison). Streaming keeps the ratio near 1; only
-// the note-id set grows, by 12 bytes a slot.
+// ten times larger input, each in a child process: 20 and 200 MB of note
+// text, or PHENORAG_BENCH_MB and ten times that (100 gives the 100 MB vs
+// 1 GB comparison). CSV and Parquet are read with ReuseText, as the
+// commands read them, and csv-copy without. Streaming keeps the ratio near
+// 1; only the note-id set grows, by 12 bytes a slot.
 func BenchmarkReadNotesMemory(b *testing.B) {
 	small := benchMB(b, 20)
 	dir := b.TempDir()
-	for _, format := range []string{"csv", "parquet"} {
-		b.Run(format, func(b *testing.B) {
+	for _, run := range []struct {
+		name, format string
+		reuse        bool
+	}{{"csv", "csv", true}, {"csv-copy", "csv", false}, {"parquet", "parquet", true}} {
+		b.Run(run.name, func(b *testing.B) {
 			var rss [2]int64
 			for i, mb := range []int{small, 10 * small} {
-				path := filepath.Join(dir, fmt.Sprintf("notes-%d.%s", mb, format))
-				if format == "csv" {
+				path := filepath.Join(dir, fmt.Sprintf("notes-%d.%s", mb, run.format))
+				if run.format == "csv" {
 					writeBenchCSV(b, path, mb, false)
 				} else {
 					writeBenchParquet(b, path, mb)
 				}
 				for range b.N {
-					rss[i] = childPeakRSS(b, path)
+					rss[i] = childPeakRSS(b, path, run.reuse)
 				}
 				os.Remove(path)
 			}
