@@ -209,8 +209,9 @@ func rawOnce(tb testing.TB, f benchFile) {
 // file into io.Discard (x-raw; the raw read of a gzipped file includes
 // decompression). A compressed Parquet file is read raw in a blink, so
 // x-csv-raw also compares every format with the raw read of the plain CSV
-// that holds the same notes, and x-arrow compares Parquet with decoding the
-// same columns through arrow alone, without making notes.
+// that holds the same notes; x-pages compares Parquet with reading every
+// page decompressed (as x-raw of a .gz file includes gunzip), and x-arrow
+// with decoding the same columns through arrow alone, without making notes.
 //
 // Notes are read with ReuseText, as the index and ingest commands read
 // them; csv-copy reads the CSV without it, each text copied out.
@@ -261,6 +262,7 @@ func BenchmarkReadNotes(b *testing.B) {
 			b.ReportMetric(float64(perOp)/float64(rawCSV), "x-csv-raw")
 			if f.name == "parquet" {
 				b.ReportMetric(float64(perOp)/float64(arrowRead(b, f.path)), "x-arrow")
+				b.ReportMetric(float64(perOp)/float64(pagesRead(b, f.path)), "x-pages")
 			}
 			if evict(f.path) {
 				rawCold := timed(func() { rawOnce(b, f) })
@@ -306,6 +308,35 @@ func arrowRead(tb testing.TB, path string) time.Duration {
 		}
 		if err := rr.Err(); err != nil && err != io.EOF {
 			tb.Fatal(err)
+		}
+	})
+}
+
+// pagesRead returns the fastest of three reads of every page of the
+// Parquet file at path, decompressed but not decoded: the Parquet
+// counterpart of reading a .gz file through gzip.
+func pagesRead(tb testing.TB, path string) time.Duration {
+	tb.Helper()
+	return fastestOf3(func() {
+		t, err := openParquet(path)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		defer t.Close()
+		for g := range t.pf.NumRowGroups() {
+			rg := t.pf.RowGroup(g)
+			for c := range rg.NumColumns() {
+				pr, err := rg.GetColumnPageReader(c)
+				if err != nil {
+					tb.Fatal(err)
+				}
+				for pr.Next() {
+					_ = pr.Page().Data()
+				}
+				if err := pr.Err(); err != nil {
+					tb.Fatal(err)
+				}
+			}
 		}
 	})
 }
