@@ -90,10 +90,16 @@ type csvRecord struct {
 	err  error // a *csvFault, or for the last record what ended the file
 }
 
+// A borrowing table's reader moves to a new block at most once a record, so
+// at most one block is retired by each batch. When it asks for a block, the
+// ones still out are its current block and those retired by the batch it
+// fills and by the two queued: csvBlocks besides its first buffer always
+// leave it one.
 const (
 	batchRecords = 256     // records a batch holds at most
 	batchBytes   = 1 << 20 // field bytes a batch holds at most, unless one record has more
-	csvBlocks    = 4       // blocks a borrowing table's reader may have out at once
+	queuedBatch  = 2       // batches split ahead of the caller
+	csvBlocks    = 4       // blocks a borrowing table's pool makes at most
 )
 
 // newCSVTable reads the header of a table read through a buffer of size
@@ -129,7 +135,7 @@ func (t *csvTable) bind(_ context.Context, cols []column) error {
 	for i, c := range cols {
 		t.idx[i] = indexFold(t.header, c.name)
 	}
-	t.batches = make(chan *csvBatch, 2)
+	t.batches = make(chan *csvBatch, queuedBatch)
 	t.spare = make(chan *csvBatch, 4)
 	t.stop, t.stopped = make(chan struct{}), make(chan struct{})
 	if t.borrow {
