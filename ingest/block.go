@@ -9,11 +9,11 @@ import (
 
 // blockReader buffers a reader like bufio.Reader, and can lend out its
 // buffer: once the bytes of a block have been lent (see lend), it never
-// writes over them, and when it must make room it moves the unread bytes to
-// another block from its pool instead. Whoever borrowed from a block gives
-// it back to the pool when done with it (see retire). Strings can then be
-// cut from the buffer without a copy, and the memory a read holds stays a
-// few blocks however long the file.
+// writes over them, and when it must make room it moves the unread bytes
+// to another block from its pool instead. Whoever borrowed from a block
+// gives it back to the pool when done with it (see takeRetired). Strings
+// can then be cut from the buffer without a copy, and the memory a read
+// holds stays a few blocks however long the file.
 type blockReader struct {
 	rd   io.Reader
 	buf  []byte

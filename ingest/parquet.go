@@ -37,10 +37,8 @@ type parquetTable struct {
 	row    int
 	borrow bool // strings point into the batch instead of being copied
 
-	batches chan parquetBatch
-	stop    chan struct{} // closed by Close
-	stopped chan struct{} // closed when the decoder has returned
-	end     error         // what ended the file, once advance has met it
+	batches *ahead[parquetBatch]
+	end     error // what ended the file, once advance has met it
 }
 
 // parquetBatch is a decoded record batch, retained for next, or the error
@@ -99,15 +97,13 @@ func (t *parquetTable) bind(ctx context.Context, cols []column) error {
 		return err
 	}
 	t.rr = rr
-	t.batches = make(chan parquetBatch, 1)
-	t.stop, t.stopped = make(chan struct{}), make(chan struct{})
-	go t.decode()
+	t.batches = newAhead[parquetBatch](1)
+	t.batches.start(t.decode)
 	return nil
 }
 
 // decode reads record batches until the file ends or Close is called.
 func (t *parquetTable) decode() {
-	defer close(t.stopped)
 	for {
 		var b parquetBatch
 		if t.rr.Next() {
@@ -116,15 +112,13 @@ func (t *parquetTable) decode() {
 		} else if b.err = t.rr.Err(); b.err == nil || errors.Is(b.err, io.EOF) {
 			b.err = io.EOF
 		}
-		select {
-		case t.batches <- b:
-			if b.err != nil {
-				return
-			}
-		case <-t.stop:
+		if !t.batches.send(b) {
 			if b.rec != nil {
 				b.rec.Release()
 			}
+			return
+		}
+		if b.err != nil {
 			return
 		}
 	}
@@ -168,7 +162,7 @@ func (t *parquetTable) advance() error {
 	if t.end != nil {
 		return t.end
 	}
-	b := <-t.batches
+	b := t.batches.next()
 	if b.err != nil {
 		t.end = b.err
 		return b.err
@@ -179,10 +173,7 @@ func (t *parquetTable) advance() error {
 
 // Close stops the decoder, waits for it to return, and closes the file.
 func (t *parquetTable) Close() error {
-	if t.stop != nil {
-		close(t.stop)
-		<-t.stopped
-	}
+	t.batches.close()
 	if t.rec != nil {
 		t.rec.Release()
 		t.rec = nil

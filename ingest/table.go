@@ -63,10 +63,8 @@ type csvTable struct {
 	row    int
 
 	borrow  bool
-	batches chan *csvBatch // split records, in file order
-	spare   chan *csvBatch // batches done with, for reuse
-	stop    chan struct{}  // closed by Close
-	stopped chan struct{}  // closed when the splitter has returned
+	batches *ahead[*csvBatch] // split records, in file order
+	spare   chan *csvBatch    // batches done with, for reuse
 	cur     *csvBatch
 	at      int   // the next record of cur
 	from    int   // where its fields start in cur.fields
@@ -135,20 +133,18 @@ func (t *csvTable) bind(_ context.Context, cols []column) error {
 	for i, c := range cols {
 		t.idx[i] = indexFold(t.header, c.name)
 	}
-	t.batches = make(chan *csvBatch, queuedBatch)
+	t.batches = newAhead[*csvBatch](queuedBatch)
 	t.spare = make(chan *csvBatch, 4)
-	t.stop, t.stopped = make(chan struct{}), make(chan struct{})
 	if t.borrow {
 		t.rd.borrow = true
-		t.rd.br.pool = newBlockPool(t.rd.br.Size(), csvBlocks, t.stop)
+		t.rd.br.pool = newBlockPool(t.rd.br.Size(), csvBlocks, t.batches.stop)
 	}
-	go t.split()
+	t.batches.start(t.split)
 	return nil
 }
 
 // split reads records into batches until the file ends or Close is called.
 func (t *csvTable) split() {
-	defer close(t.stopped)
 	b := t.batch()
 	size := 0
 	for {
@@ -157,7 +153,7 @@ func (t *csvTable) split() {
 			// The records so far may point into the retired blocks; this
 			// one does not.
 			if len(b.recs) > 0 {
-				if !t.send(b) {
+				if !t.batches.send(b) {
 					return
 				}
 				b, size = t.batch(), 0
@@ -170,11 +166,11 @@ func (t *csvTable) split() {
 			size += len(f)
 		}
 		if _, isFault := err.(*csvFault); err != nil && !isFault {
-			t.send(b)
+			t.batches.send(b)
 			return
 		}
 		if len(b.recs) == batchRecords || size >= batchBytes {
-			if !t.send(b) {
+			if !t.batches.send(b) {
 				return
 			}
 			b, size = t.batch(), 0
@@ -194,16 +190,6 @@ func (t *csvTable) batch() *csvBatch {
 	}
 }
 
-// send hands a batch over; it reports false when the table was closed.
-func (t *csvTable) send(b *csvBatch) bool {
-	select {
-	case t.batches <- b:
-		return true
-	case <-t.stop:
-		return false
-	}
-}
-
 // record returns the next split record.
 func (t *csvTable) record() ([]string, int, error) {
 	if t.end != nil {
@@ -216,7 +202,7 @@ func (t *csvTable) record() ([]string, int, error) {
 			default:
 			}
 		}
-		t.cur, t.at, t.from = <-t.batches, 0, 0
+		t.cur, t.at, t.from = t.batches.next(), 0, 0
 		// Every record before this batch is done with.
 		for _, blk := range t.cur.retired {
 			t.rd.br.pool.put(blk)
@@ -260,10 +246,7 @@ func (t *csvTable) next(vals []string, ok []bool) (pos, error) {
 
 // Close stops the splitter, waits for it to return, and closes the file.
 func (t *csvTable) Close() error {
-	if t.stop != nil {
-		close(t.stop)
-		<-t.stopped
-	}
+	t.batches.close()
 	return t.closer.Close()
 }
 
