@@ -288,27 +288,22 @@ func fastestOf3(fn func()) time.Duration {
 // arrowRead returns the fastest of three decodings of every record batch of
 // the Parquet file at path, with the reader settings ReadNotes uses.
 func arrowRead(tb testing.TB, path string) time.Duration {
-	tb.Helper()
-	return fastestOf3(func() {
-		t, err := openParquet(path)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		defer t.Close()
+	return fastestParquetPass(tb, path, func(t *parquetTable) error {
 		var cols []int
 		for i := range t.columns() {
 			cols = append(cols, i)
 		}
 		rr, err := t.fr.GetRecordReader(context.Background(), cols, nil)
 		if err != nil {
-			tb.Fatal(err)
+			return err
 		}
 		defer rr.Release()
 		for rr.Next() {
 		}
-		if err := rr.Err(); err != nil && err != io.EOF {
-			tb.Fatal(err)
+		if err := rr.Err(); err != io.EOF {
+			return err
 		}
+		return nil
 	})
 }
 
@@ -316,6 +311,29 @@ func arrowRead(tb testing.TB, path string) time.Duration {
 // Parquet file at path, decompressed but not decoded: the Parquet
 // counterpart of reading a .gz file through gzip.
 func pagesRead(tb testing.TB, path string) time.Duration {
+	return fastestParquetPass(tb, path, func(t *parquetTable) error {
+		for g := range t.pf.NumRowGroups() {
+			rg := t.pf.RowGroup(g)
+			for c := range rg.NumColumns() {
+				pr, err := rg.GetColumnPageReader(c)
+				if err != nil {
+					return err
+				}
+				for pr.Next() {
+					_ = pr.Page().Data()
+				}
+				if err := pr.Err(); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// fastestParquetPass opens the Parquet file at path three times, runs pass
+// over it each time, and returns the shortest time it took.
+func fastestParquetPass(tb testing.TB, path string, pass func(*parquetTable) error) time.Duration {
 	tb.Helper()
 	return fastestOf3(func() {
 		t, err := openParquet(path)
@@ -323,20 +341,8 @@ func pagesRead(tb testing.TB, path string) time.Duration {
 			tb.Fatal(err)
 		}
 		defer t.Close()
-		for g := range t.pf.NumRowGroups() {
-			rg := t.pf.RowGroup(g)
-			for c := range rg.NumColumns() {
-				pr, err := rg.GetColumnPageReader(c)
-				if err != nil {
-					tb.Fatal(err)
-				}
-				for pr.Next() {
-					_ = pr.Page().Data()
-				}
-				if err := pr.Err(); err != nil {
-					tb.Fatal(err)
-				}
-			}
+		if err := pass(t); err != nil {
+			tb.Fatal(err)
 		}
 	})
 }
